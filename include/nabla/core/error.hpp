@@ -1,0 +1,31 @@
+#pragma once
+// One error hierarchy; each kind maps to the Python exception of the same name.
+#include <stdexcept>
+#include <string>
+
+namespace nabla {
+
+enum class ErrorKind { kValueError, kTypeError, kIndexError, kRuntimeError, kNotImplementedError };
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, const std::string& msg) : std::runtime_error(msg), kind_(kind) {}
+  ErrorKind kind() const { return kind_; }
+
+ private:
+  ErrorKind kind_;
+};
+
+#define NB_DEFINE_ERROR(Name)                                                  \
+  class Name : public Error {                                                  \
+   public:                                                                     \
+    explicit Name(const std::string& msg) : Error(ErrorKind::k##Name, msg) {} \
+  };
+NB_DEFINE_ERROR(ValueError)
+NB_DEFINE_ERROR(TypeError)
+NB_DEFINE_ERROR(IndexError)
+NB_DEFINE_ERROR(RuntimeError)
+NB_DEFINE_ERROR(NotImplementedError)
+#undef NB_DEFINE_ERROR
+
+}  // namespace nabla

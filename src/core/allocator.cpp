@@ -1,0 +1,98 @@
+// The CPU caching allocator. Buffers of 1 MiB and more are kept after they are freed and
+// handed out again for a request of the same rounded size, so a training loop that allocates the
+// same activations every step stops paying for fresh pages (mmap + page faults) after step one.
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "core/check.hpp"
+#include "core/dispatch.hpp"
+#include "nabla/core/storage.hpp"
+
+namespace nabla {
+namespace {
+
+constexpr size_t kAlignment = 64;
+constexpr size_t kCacheMin = size_t(1) << 20;
+constexpr size_t kCacheLimit = size_t(2) << 30;  // held bytes; beyond it frees go to the OS
+
+size_t round_size(size_t n) {
+  if (n < kCacheMin) return (n + kAlignment - 1) / kAlignment * kAlignment;
+  constexpr size_t page = 1 << 16;
+  return (n + page - 1) / page * page;
+}
+
+struct CpuCache {
+  std::mutex mutex;
+  std::multimap<size_t, void*> free_blocks;
+  size_t cached = 0, allocated = 0, hits = 0, misses = 0;
+
+  void* take(size_t n) {
+    std::lock_guard<std::mutex> lock(mutex);
+    allocated += n;
+    auto it = free_blocks.find(n);
+    if (it == free_blocks.end()) {
+      ++misses;
+      return nullptr;
+    }
+    ++hits;
+    void* p = it->second;
+    free_blocks.erase(it);
+    cached -= n;
+    return p;
+  }
+  bool give(void* p, size_t n) {
+    std::lock_guard<std::mutex> lock(mutex);
+    allocated -= n;
+    if (n < kCacheMin || cached + n > kCacheLimit) return false;
+    free_blocks.emplace(n, p);
+    cached += n;
+    return true;
+  }
+  void clear() {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto& [n, p] : free_blocks) std::free(p);
+    free_blocks.clear();
+    cached = 0;
+  }
+  ~CpuCache() { clear(); }
+};
+
+CpuCache& cache() {
+  static CpuCache* c = new CpuCache;  // never destroyed: tensors may outlive static destruction
+  return *c;
+}
+
+void cpu_free(void*, void* data, size_t nbytes) {
+  size_t n = round_size(nbytes);
+  if (!cache().give(data, n)) std::free(data);
+}
+
+Storage cpu_allocate(size_t nbytes) {
+  size_t n = round_size(nbytes == 0 ? 1 : nbytes);
+  void* p = cache().take(n);
+  if (!p) p = std::aligned_alloc(kAlignment, n);
+  if (!p) {
+    cache().clear();
+    p = std::aligned_alloc(kAlignment, n);
+  }
+  NB_CHECK(p, RuntimeError, "out of memory: failed to allocate ", nbytes, " bytes on the CPU");
+  return make_intrusive<StorageImpl>(p, nbytes, Device(kCPU), &cpu_free, nullptr);
+}
+
+}  // namespace
+
+NB_REGISTER_KERNEL(allocate_kernel, kCPU, cpu_allocate);
+
+Storage allocate_storage(size_t nbytes, Device device) { return allocate_kernel(device)(nbytes); }
+
+CpuAllocatorStats cpu_allocator_stats() {
+  auto& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return {c.allocated, c.cached, c.hits, c.misses};
+}
+
+void cpu_empty_cache() { cache().clear(); }
+
+}  // namespace nabla

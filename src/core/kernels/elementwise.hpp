@@ -1,0 +1,36 @@
+#pragma once
+// The unary and binary element-wise kernel families (ops listed in unary_ops.def, binary_ops.def).
+#include "core/dispatch.hpp"
+#include "nabla/core/scalar.hpp"
+#include "nabla/core/tensor_impl.hpp"
+
+namespace nabla {
+
+enum class UnaryOp : uint8_t {
+#define NB_UNARY_OP(name, result, dtypes, diff) name,
+#include "core/unary_ops.def"
+#undef NB_UNARY_OP
+};
+enum class BinaryOp : uint8_t {
+#define NB_BINARY_OP(name, result, dtypes, diff) name,
+#include "core/binary_ops.def"
+#undef NB_BINARY_OP
+};
+
+// Extra arguments: clamp's bounds (NaN/absent = unbounded), add/sub's alpha.
+struct ElementwiseParams {
+  bool has_min = false, has_max = false;
+  Scalar min, max;
+  Scalar alpha = 1;
+};
+
+// out = op(in). `in` has the compute dtype (== out's dtype unless the op yields bool).
+using UnaryFn = void (*)(UnaryOp op, const TensorImpl& in, TensorImpl& out, const ElementwiseParams& p);
+// out = op(a, b). a and b share the compute dtype and broadcast to out's shape.
+using BinaryFn = void (*)(BinaryOp op, const TensorImpl& a, const TensorImpl& b, TensorImpl& out,
+                          const ElementwiseParams& p);
+
+inline constinit KernelSlot<UnaryFn> unary_kernel("unary");
+inline constinit KernelSlot<BinaryFn> binary_kernel("binary");
+
+}  // namespace nabla

@@ -1,0 +1,74 @@
+// Copy with conversion, fill and where on the CPU.
+#include <cstring>
+
+#include "core/kernels/copy.hpp"
+#include "cpu/loops.hpp"
+
+namespace nabla {
+
+namespace cpu {
+namespace {
+
+// Converts as PyTorch's c10::convert does: through float for 16-bit floats, float -> integer
+// truncating toward zero, and negative floats to unsigned types through int64 (so -1.0 -> 255).
+template <typename To, typename From>
+inline To convert(From v) {
+  if constexpr (std::is_same_v<To, From>) return v;
+  else if constexpr (std::is_same_v<To, bool>) return static_cast<opmath_t<From>>(v) != opmath_t<From>(0);
+  else if constexpr (std::is_same_v<To, Half> || std::is_same_v<To, BFloat16>) {
+    if constexpr (std::is_same_v<From, double>) return To(float(v));
+    else return To(static_cast<float>(static_cast<opmath_t<From>>(v)));
+  } else if constexpr (std::is_unsigned_v<To> && !std::is_integral_v<From>) {
+    auto x = static_cast<opmath_t<From>>(v);
+    return x < 0 ? static_cast<To>(static_cast<int64_t>(x)) : static_cast<To>(x);
+  } else return static_cast<To>(static_cast<opmath_t<From>>(v));
+}
+
+void copy(const TensorImpl& src, TensorImpl& dst) {
+  if (dst.numel() == 0) return;
+  if (src.dtype() == dst.dtype() && src.is_contiguous() && dst.is_contiguous() && src.sizes() == dst.sizes()) {
+    size_t nbytes = size_t(dst.numel()) * itemsize(dst.dtype());
+    char* d = static_cast<char*>(dst.data());
+    const char* s = static_cast<const char*>(src.data());
+    parallel_for(int64_t(nbytes), kGrainSize * 8, [&](int64_t b, int64_t e) { std::memcpy(d + b, s + b, size_t(e - b)); });
+    return;
+  }
+  visit_dtype(dst.dtype(), [&](auto to_tag) {
+    using To = typename decltype(to_tag)::type;
+    visit_dtype(src.dtype(), [&](auto from_tag) {
+      using From = typename decltype(from_tag)::type;
+      cpu_kernel<To, From>(dst, {&src}, [](From v) { return convert<To, From>(v); });
+    });
+  });
+}
+
+void fill(TensorImpl& dst, const Scalar& value) {
+  visit_dtype(dst.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T v = value.to<T>();
+    if (dst.is_contiguous()) {
+      T* p = dst.data_as<T>();
+      parallel_for(dst.numel(), kGrainSize, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) p[i] = v;
+      });
+      return;
+    }
+    cpu_kernel<T>(dst, {}, [v]() { return v; });
+  });
+}
+
+void where(const TensorImpl& cond, const TensorImpl& a, const TensorImpl& b, TensorImpl& out) {
+  visit_dtype(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    cpu_kernel<T, bool, T, T>(out, {&cond, &a, &b}, [](bool c, T x, T y) { return c ? x : y; });
+  });
+}
+
+}  // namespace
+}  // namespace cpu
+
+NB_REGISTER_KERNEL(copy_kernel, kCPU, cpu::copy);
+NB_REGISTER_KERNEL(fill_kernel, kCPU, cpu::fill);
+NB_REGISTER_KERNEL(where_kernel, kCPU, cpu::where);
+
+}  // namespace nabla

@@ -1,0 +1,103 @@
+// contiguous, clone, copy_, to, fill_, where: the ops built on the copy/fill/where kernels.
+#include "core/kernels/copy.hpp"
+#include "ops/common.hpp"
+
+namespace nabla {
+
+Tensor Tensor::contiguous() const {
+  check_defined(*this, "contiguous");
+  return is_contiguous() ? *this : clone();
+}
+
+Tensor Tensor::clone() const {
+  check_defined(*this, "clone");
+  Tensor out = make_empty(sizes(), dtype(), device());
+  copy_kernel(device())(*impl(), *out.impl());
+  return out;
+}
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  check_defined(*this, "copy_");
+  check_defined(src, "copy_");
+  broadcast_shapes(sizes(), src.sizes());
+  NB_CHECK(int64_t(src.dim()) <= dim() && broadcast_shapes(sizes(), src.sizes()) == sizes(), RuntimeError,
+           "copy_: the source of shape ", shape_str(src.sizes()), " cannot be broadcast to the destination shape ",
+           shape_str(sizes()));
+  begin_write(*this, "copy_");
+  if (src.device() == device()) {
+    copy_kernel(device())(*src.impl(), *impl());
+  } else {
+    // Cross-device copies go through a contiguous buffer of dst's dtype on the source device.
+    Tensor staged = src.to(dtype()).expand(sizes()).contiguous();
+    copy_kernel(device().is_cpu() ? staged.device() : device())(*staged.impl(), *impl());
+  }
+  return *this;
+}
+
+Tensor Tensor::to(DType d, bool copy) const {
+  check_defined(*this, "to");
+  if (d == dtype() && !copy) return *this;
+  Tensor out = make_empty(sizes(), d, device());
+  copy_kernel(device())(*impl(), *out.impl());
+  return out;
+}
+
+Tensor Tensor::to(Device dev, bool copy) const { return to(TensorOptions(dtype()).device(dev), copy); }
+
+Tensor Tensor::to(const TensorOptions& o, bool copy) const {
+  check_defined(*this, "to");
+  DType d = o.dtype_or(dtype());
+  if (o.device_ == device() && d == dtype() && !copy) return *this;
+  Tensor out = make_empty(sizes(), d, o.device_);
+  out.copy_(*this);
+  return out;
+}
+
+Tensor& Tensor::fill_(const Scalar& v) {
+  check_defined(*this, "fill_");
+  begin_write(*this, "fill_");
+  fill_kernel(device())(*impl(), v);
+  return *this;
+}
+
+Tensor& Tensor::zero_() { return fill_(0); }
+
+namespace {
+
+Tensor where_impl(const Tensor& cond, const Tensor& a, const Tensor& b, DType dtype) {
+  check_defined(cond, "where");
+  NB_CHECK(cond.dtype() == kBool, RuntimeError, "where expected condition to be a boolean tensor, but got a tensor with dtype ",
+           dtype_name(cond.dtype()));
+  check_same_device(cond, a, "where");
+  check_same_device(cond, b, "where");
+  DimVector shape = broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes()), b.sizes());
+  Tensor out = make_empty(shape, dtype, cond.device());
+  Tensor ca = a.to(dtype), cb = b.to(dtype);
+  where_kernel(cond.device())(*cond.impl(), *ca.impl(), *cb.impl(), *out.impl());
+  return out;
+}
+
+}  // namespace
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  check_defined(a, "where");
+  check_defined(b, "where");
+  PromotionOperand ops[] = {operand_of(a.dtype(), a.dim()), operand_of(b.dtype(), b.dim())};
+  return where_impl(cond, a, b, result_type(ops));
+}
+
+Tensor where(const Tensor& cond, const Scalar& a, const Tensor& b) {
+  check_defined(b, "where");
+  PromotionOperand ops[] = {operand_of(a), operand_of(b.dtype(), b.dim())};
+  DType d = result_type(ops);
+  return where_impl(cond, scalar_tensor(a, d, b.device()), b, d);
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Scalar& b) {
+  check_defined(a, "where");
+  PromotionOperand ops[] = {operand_of(a.dtype(), a.dim()), operand_of(b)};
+  DType d = result_type(ops);
+  return where_impl(cond, a, scalar_tensor(b, d, a.device()), d);
+}
+
+}  // namespace nabla

@@ -1,0 +1,70 @@
+// Tensor's own accessors and the helpers of ops/common.hpp.
+#include "core/kernels/copy.hpp"
+#include "ops/common.hpp"
+
+namespace nabla {
+
+Tensor make_empty(IntArrayRef sizes, DType dtype, Device device) {
+  DimVector s(sizes);
+  for (int64_t v : s) NB_CHECK(v >= 0, RuntimeError, "Trying to create tensor with negative dimension ", v, ": ", shape_str(sizes));
+  int64_t n = numel_of(s);
+  Storage storage = allocate_storage(size_t(n) * itemsize(dtype), device);
+  DimVector strides = contiguous_strides(s);
+  return Tensor(make_intrusive<TensorImpl>(std::move(storage), 0, std::move(s), std::move(strides), dtype));
+}
+
+Tensor scalar_tensor(const Scalar& value, DType dtype, Device device) {
+  Tensor t = make_empty({}, dtype, device);
+  fill_kernel(device)(*t.impl(), value);
+  return t;
+}
+
+void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
+  NB_CHECK(a.device() == b.device(), RuntimeError, op,
+           ": Expected all tensors to be on the same device, but found at least two devices, ", a.device().str(),
+           " and ", b.device().str(), "! Move them with .to(device) first.");
+}
+
+void begin_write(const Tensor& t, const char* op) {
+  NB_CHECK(!t.impl()->storage()->read_only(), RuntimeError, op,
+           ": the tensor is read-only (it shares memory with a read-only NumPy array or buffer); "
+           "clone() it to get a writable copy");
+  t.impl()->storage()->bump_version();
+}
+
+int64_t Tensor::size(int64_t dim) const { return sizes()[size_t(wrap_dim(dim, this->dim(), "size"))]; }
+int64_t Tensor::stride(int64_t dim) const { return strides()[size_t(wrap_dim(dim, this->dim(), "stride"))]; }
+
+template <typename T>
+T* Tensor::data_ptr() const {
+  NB_CHECK(dtype_v<T> == dtype(), TypeError, "data_ptr: expected a tensor of dtype ", dtype_name(dtype_v<T>),
+           " but it has dtype ", dtype_name(dtype()));
+  return impl_->data_as<T>();
+}
+#define NB_INSTANTIATE_DATA_PTR(T) template T* Tensor::data_ptr<T>() const;
+NB_INSTANTIATE_DATA_PTR(bool) NB_INSTANTIATE_DATA_PTR(uint8_t) NB_INSTANTIATE_DATA_PTR(int8_t)
+NB_INSTANTIATE_DATA_PTR(int16_t) NB_INSTANTIATE_DATA_PTR(int32_t) NB_INSTANTIATE_DATA_PTR(int64_t)
+NB_INSTANTIATE_DATA_PTR(uint16_t) NB_INSTANTIATE_DATA_PTR(uint32_t) NB_INSTANTIATE_DATA_PTR(uint64_t)
+NB_INSTANTIATE_DATA_PTR(Half) NB_INSTANTIATE_DATA_PTR(BFloat16) NB_INSTANTIATE_DATA_PTR(float)
+NB_INSTANTIATE_DATA_PTR(double)
+#undef NB_INSTANTIATE_DATA_PTR
+
+Scalar Tensor::item() const {
+  check_defined(*this, "item");
+  NB_CHECK(numel() == 1, RuntimeError, "item: a Tensor with ", numel(),
+           " elements cannot be converted to Scalar; shape is ", shape_str(sizes()), ". Index one element first.");
+  Tensor c = device().is_cpu() ? *this : cpu();
+  return visit_dtype(dtype(), [&](auto tag) -> Scalar {
+    using T = typename decltype(tag)::type;
+    return Scalar(*c.impl()->data_as<T>());
+  });
+}
+
+Tensor& Tensor::requires_grad_(bool r) {
+  NB_CHECK(!r || is_floating(dtype()), RuntimeError,
+           "only Tensors of floating point dtype can require gradients (got ", dtype_name(dtype()), ")");
+  impl_->set_requires_grad(r);
+  return *this;
+}
+
+}  // namespace nabla

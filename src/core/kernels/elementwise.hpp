@@ -17,6 +17,17 @@ enum class BinaryOp : uint8_t {
 #undef NB_BINARY_OP
 };
 
+inline constexpr const char* kUnaryOpNames[] = {
+#define NB_UNARY_OP(name, result, dtypes, diff) #name,
+#include "core/unary_ops.def"
+#undef NB_UNARY_OP
+};
+inline constexpr const char* kBinaryOpNames[] = {
+#define NB_BINARY_OP(name, result, dtypes, diff) #name,
+#include "core/binary_ops.def"
+#undef NB_BINARY_OP
+};
+
 // Extra arguments: clamp's bounds (NaN/absent = unbounded), add/sub's alpha.
 struct ElementwiseParams {
   bool has_min = false, has_max = false;

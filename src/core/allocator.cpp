@@ -1,4 +1,5 @@
-// The CPU caching allocator. Buffers of 1 MiB and more are kept after they are freed and
+// The CPU caching allocator. Buffers under 4 KiB come from malloc (tcache makes them cheap,
+// which is what per-op overhead on small tensors is made of). Buffers of 1 MiB and more are kept after they are freed and
 // handed out again for a request of the same rounded size, so a training loop that allocates the
 // same activations every step stops paying for fresh pages (mmap + page faults) after step one.
 #include <cstdlib>
@@ -14,6 +15,7 @@ namespace nabla {
 namespace {
 
 constexpr size_t kAlignment = 64;
+constexpr size_t kSmall = 4096;  // below this, plain malloc: fast, 16-byte aligned
 constexpr size_t kCacheMin = size_t(1) << 20;
 constexpr size_t kCacheLimit = size_t(2) << 30;  // held bytes; beyond it frees go to the OS
 
@@ -65,12 +67,18 @@ CpuCache& cache() {
 }
 
 void cpu_free(void*, void* data, size_t nbytes) {
+  if (nbytes < kSmall) return std::free(data);
   size_t n = round_size(nbytes);
   if (!cache().give(data, n)) std::free(data);
 }
 
 Storage cpu_allocate(size_t nbytes) {
-  size_t n = round_size(nbytes == 0 ? 1 : nbytes);
+  if (nbytes < kSmall) {
+    void* p = std::malloc(nbytes == 0 ? 1 : nbytes);
+    NB_CHECK(p, RuntimeError, "out of memory: failed to allocate ", nbytes, " bytes on the CPU");
+    return make_intrusive<StorageImpl>(p, nbytes, Device(kCPU), &cpu_free, nullptr);
+  }
+  size_t n = round_size(nbytes);
   void* p = cache().take(n);
   if (!p) p = std::aligned_alloc(kAlignment, n);
   if (!p) {

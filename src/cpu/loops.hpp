@@ -142,6 +142,18 @@ inline void inner_loop(const std::array<char*, 1 + sizeof...(Ins)>& ptrs,
 template <typename Out, typename... Ins, typename F>
 void cpu_kernel(TensorImpl& out, std::array<const TensorImpl*, sizeof...(Ins)> inputs, const F& f) {
   constexpr int N = 1 + int(sizeof...(Ins));
+  bool flat = out.is_contiguous();
+  for (const TensorImpl* in : inputs) flat = flat && in->is_contiguous() && in->sizes() == out.sizes();
+  if (flat) {  // the common case: skip the geometry, one linear loop
+    std::array<int64_t, N> st{int64_t(sizeof(Out)), int64_t(sizeof(Ins))...};
+    parallel_for(out.numel(), kGrainSize, [&](int64_t b, int64_t e) {
+      std::array<char*, N> ptrs;
+      ptrs[0] = static_cast<char*>(out.data()) + b * st[0];
+      for (int k = 1; k < N; ++k) ptrs[k] = static_cast<char*>(inputs[k - 1]->data()) + b * st[k];
+      inner_loop<Out, Ins...>(ptrs, st, e - b, f, std::make_index_sequence<N - 1>{});
+    });
+    return;
+  }
   LoopGeometry<N> geo(out, inputs);
   geo.run([&](const std::array<char*, N>& ptrs, const std::array<int64_t, N>& st, int64_t n) {
     inner_loop<Out, Ins...>(ptrs, st, n, f, std::make_index_sequence<N - 1>{});

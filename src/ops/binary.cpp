@@ -1,5 +1,6 @@
 // The binary element-wise ops: promote (torch.result_type), broadcast, call the binary kernel.
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "core/kernels/copy.hpp"
@@ -52,11 +53,12 @@ Tensor binary_op(BinaryOp op, const Operand& a, const Operand& b, const Elementw
   if (a.tensor) check_defined(*a.tensor, name);
   if (b.tensor) check_defined(*b.tensor, name);
   Device device = device_of(a, b, name);
-  PromotionOperand ops[] = {a.promotion(), b.promotion()};
-  DType common = result_type(ops);
+  bool same_tensors = a.tensor && b.tensor && a.tensor->dtype() == b.tensor->dtype() &&
+                      a.tensor->sizes() == b.tensor->sizes();
+  DType common = same_tensors ? a.tensor->dtype() : result_type(std::array{a.promotion(), b.promotion()});
   check_binary_dtype(op, common, a, b, p);
   auto types = elementwise_types(kBinaryTraits[int(op)].rule, common);
-  DimVector shape = broadcast_shapes(a.sizes(), b.sizes());
+  DimVector shape = same_tensors ? a.tensor->sizes() : broadcast_shapes(a.sizes(), b.sizes());
   Tensor ta = a.as(types.compute, device), tb = b.as(types.compute, device);
   Tensor out = make_empty(shape, types.result, device);
   binary_kernel(device)(op, *ta.impl(), *tb.impl(), *out.impl(), p);

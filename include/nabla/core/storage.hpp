@@ -45,7 +45,7 @@ using Storage = IntrusivePtr<StorageImpl>;
 // A fresh buffer from the device's allocator (the CPU one caches large blocks).
 Storage allocate_storage(size_t nbytes, Device device);
 
-// The CPU caching allocator's state: bytes handed out and bytes held in its cache.
+// The CPU caching allocator's state: bytes handed out (buffers of 4 KiB and more) and held in its cache.
 struct CpuAllocatorStats {
   size_t allocated_bytes, cached_bytes, cache_hits, cache_misses;
 };

@@ -2,27 +2,13 @@
 #include <cstring>
 
 #include "core/kernels/copy.hpp"
+#include "nabla/core/convert.hpp"
 #include "cpu/loops.hpp"
 
 namespace nabla {
 
 namespace cpu {
 namespace {
-
-// Converts as PyTorch's c10::convert does: through float for 16-bit floats, float -> integer
-// truncating toward zero, and negative floats to unsigned types through int64 (so -1.0 -> 255).
-template <typename To, typename From>
-inline To convert(From v) {
-  if constexpr (std::is_same_v<To, From>) return v;
-  else if constexpr (std::is_same_v<To, bool>) return static_cast<opmath_t<From>>(v) != opmath_t<From>(0);
-  else if constexpr (std::is_same_v<To, Half> || std::is_same_v<To, BFloat16>) {
-    if constexpr (std::is_same_v<From, double>) return To(float(v));
-    else return To(static_cast<float>(static_cast<opmath_t<From>>(v)));
-  } else if constexpr (std::is_unsigned_v<To> && !std::is_integral_v<From>) {
-    auto x = static_cast<opmath_t<From>>(v);
-    return x < 0 ? static_cast<To>(static_cast<int64_t>(x)) : static_cast<To>(x);
-  } else return static_cast<To>(static_cast<opmath_t<From>>(v));
-}
 
 void copy(const TensorImpl& src, TensorImpl& dst) {
   if (dst.numel() == 0) return;

@@ -41,7 +41,7 @@ DimVector infer_size(IntArrayRef shape, int64_t numel, const char* op) {
 // computeStride): each run of old dims that is contiguous in memory may be re-split freely.
 std::optional<DimVector> view_strides(IntArrayRef sizes, IntArrayRef strides, IntArrayRef shape) {
   DimVector out(shape.size());
-  if (numel_of(sizes) == 0) return contiguous_strides(shape);
+  if (numel_of(sizes) == 0 || sizes.empty()) return contiguous_strides(shape);
   int64_t view_d = int64_t(shape.size()) - 1;
   int64_t chunk_base_stride = strides.empty() ? 1 : strides.back();
   int64_t tensor_numel = 1, view_numel = 1;

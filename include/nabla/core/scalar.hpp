@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "nabla/core/convert.hpp"
 #include "nabla/core/dtype.hpp"
 
 namespace nabla {
@@ -50,11 +51,7 @@ class Scalar {
   int64_t to_int64() const { return to<int64_t>(); }
 
  private:
-  template <typename T, typename V> static T cast(V v) {
-    if constexpr (std::is_same_v<T, bool>) return v != V(0);
-    else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return T(float(v));
-    else return static_cast<T>(v);
-  }
+  template <typename T, typename V> static T cast(V v) { return convert<T, V>(v); }
   Kind kind_;
   union {
     int64_t i_;

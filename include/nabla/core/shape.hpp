@@ -106,7 +106,7 @@ class DimVector {
   void assign(const int64_t* src, size_t n) {
     size_ = 0;
     reserve(n);
-    std::memmove(data(), src, n * sizeof(int64_t));
+    if (n) std::memmove(data(), src, n * sizeof(int64_t));
     size_ = n;
   }
   void steal(DimVector& o) {

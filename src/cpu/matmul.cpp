@@ -1,0 +1,372 @@
+// The batched strided GEMM on the CPU (src/core/kernels/matmul.hpp).
+//
+// float32/float64 go to OpenBLAS. Each operand is handed over in place when its strides form a
+// row-major or column-major matrix (a transposed view is just the other layout) and packed into
+// a contiguous buffer only when they do not; float16/bfloat16 are packed into float32 and run
+// through sgemm too, so they accumulate in float. Integer and bool products run a cache-blocked
+// loop of our own that wraps around on overflow like PyTorch's.
+//
+// Batches: size-1 batch dims are dropped and adjacent ones merged; a batch whose B is broadcast
+// (an N-D input times a weight matrix) is folded into M, so it is one BLAS call. Remaining
+// batches of small products are spread over the OpenMP threads, inside which OpenBLAS (its OpenMP
+// build) runs single-threaded; large products leave the threading to OpenBLAS. OpenBLAS
+// partitions work statically, so a float result is the same on every run with the same number
+// of threads; like PyTorch's and NumPy's, it can change in the last bits with that number.
+#include <cblas.h>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+#include <type_traits>
+#include <vector>
+
+#include "core/kernels/matmul.hpp"
+#include "cpu/parallel.hpp"
+
+namespace nabla::cpu {
+namespace {
+
+// A product smaller than this many multiply-adds is not worth more than one thread.
+constexpr int64_t kSmallProduct = 64 * 64 * 64;
+
+// ---- Geometry shared by both paths ------------------------------------------------------------
+
+struct Strided {
+  int64_t rows, cols, row_stride, col_stride;
+};
+
+// How BLAS can read a strided matrix in place: as a row-major matrix (NoTrans) or as the row-major
+// transpose of a column-major one (Trans), with leading dimension ld. Strides along size-1 dims
+// are free, so they never disqualify a layout.
+struct BlasLayout {
+  bool ok = false;
+  CBLAS_TRANSPOSE trans = CblasNoTrans;
+  int64_t ld = 1;
+};
+
+BlasLayout blas_layout(const Strided& x) {
+  auto fits = [](int64_t ld) { return ld <= INT_MAX; };
+  int64_t min_row_ld = std::max<int64_t>(x.cols, 1), min_col_ld = std::max<int64_t>(x.rows, 1);
+  if ((x.cols == 1 || x.col_stride == 1) && (x.rows == 1 || x.row_stride >= min_row_ld)) {
+    int64_t ld = x.rows == 1 ? min_row_ld : x.row_stride;
+    if (fits(ld)) return {true, CblasNoTrans, ld};
+  }
+  if ((x.rows == 1 || x.row_stride == 1) && (x.cols == 1 || x.col_stride >= min_col_ld)) {
+    int64_t ld = x.cols == 1 ? min_col_ld : x.col_stride;
+    if (fits(ld)) return {true, CblasTrans, ld};
+  }
+  return {};
+}
+
+Strided a_of(const GemmProblem& p) { return {p.m, p.k, p.a.row_stride, p.a.col_stride}; }
+Strided b_of(const GemmProblem& p) { return {p.k, p.n, p.b.row_stride, p.b.col_stride}; }
+Strided c_of(const GemmProblem& p) { return {p.m, p.n, p.c.row_stride, p.c.col_stride}; }
+
+bool row_major(const Strided& x) {
+  BlasLayout l = blas_layout(x);
+  return l.ok && l.trans == CblasNoTrans;
+}
+
+// C^T = B^T A^T: turns a column-major C into a row-major one, which is what cblas writes.
+void transpose_problem(GemmProblem& p) {
+  std::swap(p.a, p.b);
+  std::swap(p.m, p.n);
+  for (GemmMatrix* x : {&p.a, &p.b, &p.c}) std::swap(x->row_stride, x->col_stride);
+}
+
+// Drops size-1 batch dims and merges dims that step uniformly through all three matrices.
+void coalesce_batch(GemmProblem& p) {
+  DimVector sizes;
+  std::array<DimVector, 3> strides;
+  std::array<GemmMatrix*, 3> mats = {&p.a, &p.b, &p.c};
+  for (size_t d = 0; d < p.batch_sizes.size(); ++d) {
+    int64_t size = p.batch_sizes[d];
+    if (size == 1) continue;
+    bool merge = !sizes.empty();
+    for (int x = 0; x < 3 && merge; ++x) merge = strides[x].back() == mats[x]->batch_strides[d] * size;
+    if (merge) {
+      sizes[sizes.size() - 1] *= size;
+      for (int x = 0; x < 3; ++x) strides[x][strides[x].size() - 1] = mats[x]->batch_strides[d];
+    } else {
+      sizes.push_back(size);
+      for (int x = 0; x < 3; ++x) strides[x].push_back(mats[x]->batch_strides[d]);
+    }
+  }
+  p.batch_sizes = std::move(sizes);
+  for (int x = 0; x < 3; ++x) mats[x]->batch_strides = std::move(strides[x]);
+}
+
+// A batch of A·B with B shared is one product with M = batch * m when the batch steps of A and C
+// continue their row steps (an [N, m, k] input times a [k, n] weight).
+void fold_batch_into_rows(GemmProblem& p) {
+  if (p.batch_sizes.size() != 1 || p.b.batch_strides[0] != 0) return;
+  GemmProblem folded = p;
+  for (GemmMatrix* x : {&folded.a, &folded.c}) {
+    if (p.m == 1) x->row_stride = x->batch_strides[0];
+    if (x->batch_strides[0] != p.m * x->row_stride) return;
+  }
+  folded.m = p.m * p.batch_sizes[0];
+  folded.batch_sizes = {};
+  for (GemmMatrix* x : {&folded.a, &folded.b, &folded.c}) x->batch_strides = {};
+  if (blas_layout(a_of(folded)).ok && row_major(c_of(folded))) p = std::move(folded);
+}
+
+// Element offsets of A, B and C for the i-th batch.
+struct BatchOffsets {
+  const GemmProblem& p;
+  std::array<int64_t, 3> operator()(int64_t i) const {
+    std::array<int64_t, 3> off = {0, 0, 0};
+    for (int64_t d = int64_t(p.batch_sizes.size()) - 1; d >= 0 && i > 0; --d) {
+      int64_t idx = i % p.batch_sizes[d];
+      i /= p.batch_sizes[d];
+      off[0] += idx * p.a.batch_strides[d];
+      off[1] += idx * p.b.batch_strides[d];
+      off[2] += idx * p.c.batch_strides[d];
+    }
+    return off;
+  }
+};
+
+// Runs body(begin, end) over ranges of the batches: across threads when the products are small or
+// numerous, else serially so that OpenBLAS threads each product.
+template <typename Body>
+void for_batches(const GemmProblem& p, int64_t count, const Body& body) {
+  int64_t work = std::max<int64_t>(p.m * p.n * p.k, 1);
+  bool across_threads = count > 1 && (work <= kSmallProduct || count >= omp_get_max_threads());
+  if (!across_threads) {
+    body(int64_t(0), count);
+    return;
+  }
+  parallel_for(count, std::max<int64_t>(kGrainSize / work, 1), body);
+}
+
+// ---- OpenBLAS path ----------------------------------------------------------------------------
+
+template <typename C> struct Blas;
+template <> struct Blas<float> {
+  static constexpr auto gemm = cblas_sgemm;
+  static constexpr auto gemv = cblas_sgemv;
+  static constexpr auto dot = cblas_sdot;
+};
+template <> struct Blas<double> {
+  static constexpr auto gemm = cblas_dgemm;
+  static constexpr auto gemv = cblas_dgemv;
+  static constexpr auto dot = cblas_ddot;
+};
+
+// A matrix as BLAS sees it.
+template <typename C>
+struct BlasMatrix {
+  C* data;
+  CBLAS_TRANSPOSE trans;
+  int ld;
+  // Element step along a matrix that is a single row or column.
+  int vector_inc(bool is_column) const { return (trans == CblasNoTrans) == is_column ? ld : 1; }
+};
+
+// Whether each operand is passed in place (storage type == compute type and a BLAS layout) or
+// converted into a contiguous row-major scratch buffer.
+template <typename T, typename C>
+struct BlasPlan {
+  Strided a, b, c;
+  BlasLayout la, lb, lc;
+  bool pack_a, pack_b, stage_c;
+  explicit BlasPlan(const GemmProblem& p) : a(a_of(p)), b(b_of(p)), c(c_of(p)) {
+    la = blas_layout(a);
+    lb = blas_layout(b);
+    lc = blas_layout(c);
+    constexpr bool same = std::is_same_v<T, C>;
+    pack_a = !same || !la.ok;
+    pack_b = !same || !lb.ok;
+    stage_c = !same || !lc.ok || lc.trans != CblasNoTrans;
+  }
+  size_t scratch_size() const {
+    return size_t((pack_a ? a.rows * a.cols : 0) + (pack_b ? b.rows * b.cols : 0) + (stage_c ? c.rows * c.cols : 0));
+  }
+};
+
+template <typename T, typename C>
+void pack(const T* src, const Strided& x, C* dst) {
+  for (int64_t i = 0; i < x.rows; ++i)
+    for (int64_t j = 0; j < x.cols; ++j) dst[i * x.cols + j] = C(src[i * x.row_stride + j * x.col_stride]);
+}
+
+template <typename T, typename C>
+BlasMatrix<C> blas_operand(const T* data, const Strided& x, const BlasLayout& layout, bool packed, C*& scratch) {
+  if (!packed) return {const_cast<C*>(reinterpret_cast<const C*>(data)), layout.trans, int(layout.ld)};
+  pack(data, x, scratch);
+  BlasMatrix<C> m{scratch, CblasNoTrans, int(std::max<int64_t>(x.cols, 1))};
+  scratch += x.rows * x.cols;
+  return m;
+}
+
+// One product C = alpha A B + beta C with every operand in BLAS form; C is row-major. Vector
+// shapes go to gemv/dot, which is what PyTorch calls for them too.
+template <typename C>
+void blas_product(int64_t m, int64_t n, int64_t k, C alpha, const BlasMatrix<C>& a, const BlasMatrix<C>& b, C beta,
+                  const BlasMatrix<C>& c) {
+  if (m == 1 && n == 1) {
+    C prod = alpha == C(0) ? C(0) : alpha * Blas<C>::dot(int(k), a.data, a.vector_inc(false), b.data, b.vector_inc(true));
+    c.data[0] = beta == C(0) ? prod : prod + beta * c.data[0];
+    return;
+  }
+  if (n == 1 || m == 1) {
+    // OpenBLAS scales y by beta before accumulating; zero it ourselves so NaN there cannot leak.
+    const BlasMatrix<C>& mat = n == 1 ? a : b;
+    const BlasMatrix<C>& x = n == 1 ? b : a;
+    int64_t len = n == 1 ? m : n;
+    int y_inc = c.vector_inc(n == 1);
+    if (beta == C(0))
+      for (int64_t i = 0; i < len; ++i) c.data[i * y_inc] = C(0);
+    // For m == 1, y^T = x^T B is y = B^T x: the same call with the transpose flipped.
+    bool transposed = (mat.trans == CblasTrans) != (m == 1);
+    int rows = int(mat.trans == CblasNoTrans ? (n == 1 ? m : k) : (n == 1 ? k : n));
+    int cols = int(mat.trans == CblasNoTrans ? (n == 1 ? k : n) : (n == 1 ? m : k));
+    Blas<C>::gemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, rows, cols, alpha, mat.data, mat.ld, x.data,
+                  x.vector_inc(n == 1), beta, c.data, y_inc);
+    return;
+  }
+  Blas<C>::gemm(CblasRowMajor, a.trans, b.trans, int(m), int(n), int(k), alpha, a.data, a.ld, b.data, b.ld, beta, c.data,
+                c.ld);
+}
+
+// T is the storage type, C the BLAS compute type (float for the 16-bit floats).
+template <typename T, typename C>
+void blas_gemm(const GemmProblem& p, int64_t count) {
+  const BlasPlan<T, C> plan(p);
+  const C alpha = p.alpha.to<C>(), beta = p.beta.to<C>();
+  const BatchOffsets offsets{p};
+  T* a0 = static_cast<T*>(p.a.data);
+  T* b0 = static_cast<T*>(p.b.data);
+  T* c0 = static_cast<T*>(p.c.data);
+  for_batches(p, count, [&](int64_t begin, int64_t end) {
+    std::vector<C> scratch(plan.scratch_size());
+    for (int64_t i = begin; i < end; ++i) {
+      auto off = offsets(i);
+      C* free = scratch.data();
+      BlasMatrix<C> a = blas_operand(a0 + off[0], plan.a, plan.la, plan.pack_a, free);
+      BlasMatrix<C> b = blas_operand(b0 + off[1], plan.b, plan.lb, plan.pack_b, free);
+      T* c_data = c0 + off[2];
+      if (!plan.stage_c) {
+        blas_product<C>(p.m, p.n, p.k, alpha, a, b, beta, {reinterpret_cast<C*>(c_data), CblasNoTrans, int(plan.lc.ld)});
+        continue;
+      }
+      if (beta != C(0)) pack(c_data, plan.c, free);
+      blas_product<C>(p.m, p.n, p.k, alpha, a, b, beta, {free, CblasNoTrans, int(std::max<int64_t>(p.n, 1))});
+      for (int64_t r = 0; r < p.m; ++r)
+        for (int64_t j = 0; j < p.n; ++j) c_data[r * plan.c.row_stride + j * plan.c.col_stride] = T(free[r * p.n + j]);
+    }
+  });
+}
+
+// ---- Generic path: integers and bool (and any dtype when BLAS cannot take the sizes) ----------
+
+// Integers accumulate in an unsigned type at least 32 bits wide: wrapping there and truncating at
+// the end gives the same bits as PyTorch's wrap-around in the element type, without signed
+// overflow. bool sums products and tests for nonzero, i.e. OR of ANDs.
+template <typename T> struct GenericAcc {
+  using type = std::conditional_t<!std::is_integral_v<T>, opmath_t<T>,
+                                  std::conditional_t<(sizeof(T) <= 4), uint32_t, uint64_t>>;
+};
+template <typename T> using generic_acc_t = typename GenericAcc<T>::type;
+
+template <typename T>
+generic_acc_t<T> to_acc(T v) {
+  return static_cast<generic_acc_t<T>>(v);
+}
+template <typename T>
+T from_acc(generic_acc_t<T> v) {
+  if constexpr (std::is_same_v<T, bool>) return v != 0;
+  else return static_cast<T>(v);
+}
+
+constexpr int64_t kRowBlock = 64, kDepthBlock = 256, kColBlock = 256;
+
+template <typename T>
+void generic_gemm(const GemmProblem& p, int64_t count) {
+  using Acc = generic_acc_t<T>;
+  const Acc alpha = to_acc<T>(p.alpha.to<T>()), beta = to_acc<T>(p.beta.to<T>());
+  const bool alpha_zero = alpha == Acc(0), beta_zero = beta == Acc(0);
+  const BatchOffsets offsets{p};
+  const T* a0 = static_cast<const T*>(p.a.data);
+  const T* b0 = static_cast<const T*>(p.b.data);
+  T* c0 = static_cast<T*>(p.c.data);
+  const int64_t row_blocks = (p.m + kRowBlock - 1) / kRowBlock;
+  const int64_t block_work = std::max<int64_t>(kRowBlock * p.n * p.k, 1);
+  // A task is one block of rows of one batch; every element's sum runs over k in order, so the
+  // split never changes a result.
+  parallel_for(count * row_blocks, std::max<int64_t>(kGrainSize / block_work, 1), [&](int64_t begin, int64_t end) {
+    std::vector<Acc> a_pack(size_t(kRowBlock * kDepthBlock)), b_pack(size_t(kDepthBlock * kColBlock)),
+        acc(size_t(kRowBlock * kColBlock));
+    for (int64_t task = begin; task < end; ++task) {
+      auto off = offsets(task / row_blocks);
+      const T* a = a0 + off[0];
+      const T* b = b0 + off[1];
+      T* c = c0 + off[2];
+      const int64_t i0 = (task % row_blocks) * kRowBlock, rows = std::min(kRowBlock, p.m - i0);
+      for (int64_t j0 = 0; j0 < p.n; j0 += kColBlock) {
+        const int64_t cols = std::min(kColBlock, p.n - j0);
+        std::fill(acc.begin(), acc.end(), Acc(0));
+        for (int64_t p0 = 0; p0 < p.k && !alpha_zero; p0 += kDepthBlock) {
+          const int64_t depth = std::min(kDepthBlock, p.k - p0);
+          for (int64_t i = 0; i < rows; ++i)
+            for (int64_t q = 0; q < depth; ++q)
+              a_pack[i * depth + q] = to_acc(a[(i0 + i) * p.a.row_stride + (p0 + q) * p.a.col_stride]);
+          for (int64_t q = 0; q < depth; ++q)
+            for (int64_t j = 0; j < cols; ++j)
+              b_pack[q * cols + j] = to_acc(b[(p0 + q) * p.b.row_stride + (j0 + j) * p.b.col_stride]);
+          for (int64_t i = 0; i < rows; ++i) {
+            Acc* acc_row = acc.data() + i * cols;
+            for (int64_t q = 0; q < depth; ++q) {
+              const Acc av = a_pack[i * depth + q];
+              const Acc* b_row = b_pack.data() + q * cols;
+              for (int64_t j = 0; j < cols; ++j) acc_row[j] += av * b_row[j];
+            }
+          }
+        }
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t j = 0; j < cols; ++j) {
+            T& out = c[(i0 + i) * p.c.row_stride + (j0 + j) * p.c.col_stride];
+            Acc v = alpha * acc[i * cols + j];
+            if (!beta_zero) v = v + beta * to_acc(out);
+            out = from_acc<T>(v);
+          }
+      }
+    }
+  });
+}
+
+// ---- Entry -------------------------------------------------------------------------------------
+
+bool blas_sizes_fit(const GemmProblem& p) { return p.m <= INT_MAX && p.n <= INT_MAX && p.k > 0 && p.k <= INT_MAX; }
+
+void run(const GemmProblem& p, int64_t count) {
+  visit_dtype(p.dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_floating_point_v<T>) {
+      if (blas_sizes_fit(p)) return blas_gemm<T, T>(p, count);
+    } else if constexpr (std::is_same_v<opmath_t<T>, float> && !std::is_same_v<T, float>) {
+      if (blas_sizes_fit(p)) return blas_gemm<T, float>(p, count);
+    }
+    generic_gemm<T>(p, count);
+  });
+}
+
+void gemm(const GemmProblem& problem) {
+  const int64_t count = numel_of(problem.batch_sizes);
+  if (problem.m == 0 || problem.n == 0 || count == 0) return;
+  // The common single product into a fresh output needs no rewriting.
+  if (problem.batch_sizes.empty() && row_major(c_of(problem))) return run(problem, 1);
+  GemmProblem p = problem;
+  if (!row_major(c_of(p)) && blas_layout(c_of(p)).ok) transpose_problem(p);
+  coalesce_batch(p);
+  fold_batch_into_rows(p);
+  run(p, numel_of(p.batch_sizes));
+}
+
+}  // namespace
+}  // namespace nabla::cpu
+
+namespace nabla {
+NB_REGISTER_KERNEL(gemm_kernel, kCPU, cpu::gemm);
+}  // namespace nabla

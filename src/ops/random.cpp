@@ -221,6 +221,8 @@ Tensor randn(IntArrayRef sizes, const TensorOptions& options, Generator* gen) {
 }
 
 Tensor randint(int64_t low, int64_t high, IntArrayRef sizes, const TensorOptions& options, Generator* gen) {
+  NB_CHECK(low < high, RuntimeError, "randint: expected low < high, but got low=", low, " >= high=", high,
+           " for size ", shape_str(sizes));
   Tensor t = empty(sizes, TensorOptions(options.dtype_or(kInt64)).device(options.device_));
   t.random_(low, high, gen);
   finish(t, options);

@@ -12,12 +12,14 @@ line group on stdin, answers on stdout:
 Inputs whose dtype torch 1.13 lacks (uint16/32/64) are bound as NumPy arrays.
 """
 import sys
+import warnings
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 torch.set_num_threads(1)
+warnings.simplefilter("ignore")  # deprecation notes from torch would clutter the test log
 
 TORCH = {
     "bool": torch.bool, "uint8": torch.uint8, "int8": torch.int8, "int16": torch.int16,

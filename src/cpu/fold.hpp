@@ -11,6 +11,12 @@
 
 namespace nabla::cpu {
 
+// The larger of a and b, NaN if either is NaN (torch.max's rule).
+template <typename T>
+inline T nan_max(T a, T b) {
+  return (b > a || b != b) ? b : a;
+}
+
 // Folds elem(0..n) with kRegs x kWidth independent accumulators (so the loop vectorises, one
 // 256-bit register per group), then combines the accumulators pairwise. Each group is copied in
 // and out of a local whole, which keeps it in a register instead of memory.

@@ -335,7 +335,7 @@ struct NormPolicy {
     else return a;
   }
   Acc operator()(Acc a, Acc b) const {
-    if constexpr (kKind == NormKind::kInf) return (b > a || b != b) ? b : a;
+    if constexpr (kKind == NormKind::kInf) return nan_max(a, b);
     else if constexpr (kKind == NormKind::kNegInf) return (b < a || b != b) ? b : a;
     else return a + b;
   }
@@ -399,13 +399,12 @@ struct LogSumExpPolicy {
   static Acc decided_acc(V m) { return {m, V(m > 0 ? 1 : 0)}; }
   Acc combine(Acc a, Acc b) const {
     if (a.max != a.max) return a;
-    const V m = b.max > a.max || b.max != b.max ? b.max : a.max;
+    const V m = nan_max(a.max, b.max);
     if (decided(m)) return decided_acc(m);
     return {m, a.scaled * math::exp(a.max - m) + b.scaled * math::exp(b.max - m)};
   }
   Acc block(const T* x, int64_t s, int64_t n, int64_t, int64_t) const {
-    const V m = fold_lanes(-kInf, n, [&](int64_t i) { return V(x[i * s]); },
-                           [](V a, V b) { return (b > a || b != b) ? b : a; });
+    const V m = fold_lanes(-kInf, n, [&](int64_t i) { return V(x[i * s]); }, nan_max<V>);
     if (decided(m)) return decided_acc(m);
     auto plus = [](V a, V b) { return a + b; };
     if constexpr (std::is_same_v<T, V>) {
@@ -572,18 +571,47 @@ class Reducer {
 
   // ---- lane path: tiles of adjacent outputs, updated row by row.
 
+  // Folds rows [begin, end) into `lanes` accumulators. A block of rows is walked one group of
+  // lanes (four vector registers) at a time, so the group stays in registers across the rows.
   template <bool kUnitStride>
   void fold_rows(const In* base, int64_t lane_stride, int64_t lanes, int64_t begin, int64_t end, Acc* result) const {
+    constexpr int64_t kGroup = std::max<int64_t>(1, 128 / sizeof(Acc));
+    struct Group {
+      Acc v[kGroup];
+    };
     const int64_t ls = kUnitStride ? 1 : lane_stride;
     LaneCascade<P> cascade(p_, lanes);
     Acc block[kTile<Acc>];
+    const In* rows[kRowBlock];
+    int64_t logical[kRowBlock];
     ReducedWalker w(g_, begin);
     for (int64_t r = begin; r < end; r += kRowBlock) {
-      const int64_t rows = std::min(kRowBlock, end - r);
-      std::fill(block, block + lanes, p_.identity());
-      for (int64_t row = 0; row < rows; ++row, w.advance(1)) {
-        const In* x = base + w.offset;
-        for (int64_t t = 0; t < lanes; ++t) block[t] = p_.combine(block[t], p_.lift(x[t * ls], w.logical));
+      const int64_t nrows = std::min(kRowBlock, end - r);
+      for (int64_t i = 0; i < nrows; ++i, w.advance(1)) {
+        rows[i] = base + w.offset;
+        logical[i] = w.logical;
+      }
+      int64_t t0 = 0;
+      for (; t0 + kGroup <= lanes; t0 += kGroup) {
+        Group g;
+        std::fill(g.v, g.v + kGroup, p_.identity());
+        for (int64_t i = 0; i < nrows; ++i) {
+          const In* x = rows[i] + t0 * ls;
+          const int64_t li = logical[i];
+          Group next = g;
+          if constexpr (kUnitStride) {
+            for (int64_t k = 0; k < kGroup; ++k) next.v[k] = p_.combine(next.v[k], p_.lift(x[k], li));
+          } else {
+            for (int64_t k = 0; k < kGroup; ++k) next.v[k] = p_.combine(next.v[k], p_.lift(x[k * ls], li));
+          }
+          g = next;
+        }
+        std::copy(g.v, g.v + kGroup, block + t0);
+      }
+      for (; t0 < lanes; ++t0) {
+        Acc a = p_.identity();
+        for (int64_t i = 0; i < nrows; ++i) a = p_.combine(a, p_.lift(rows[i][t0 * ls], logical[i]));
+        block[t0] = a;
       }
       cascade.push(block);
     }

@@ -134,8 +134,7 @@ void scan(ScanOp op, const TensorImpl& in, TensorImpl& out, int64_t dim) {
 // One contiguous line of float/double: vectorised max, exp (kept in the output), sum, scale.
 template <typename T>
 void softmax_line(const T* x, T* y, int64_t n, bool log) {
-  const T m = fold_lanes(-std::numeric_limits<T>::infinity(), n, [&](int64_t i) { return x[i]; },
-                         [](T a, T b) { return (b > a || b != b) ? b : a; });
+  const T m = fold_lanes(-std::numeric_limits<T>::infinity(), n, [&](int64_t i) { return x[i]; }, nan_max<T>);
   exp_shifted(x, m, y, n);
   const T sum = fold_lanes(T(0), n, [&](int64_t i) { return y[i]; }, [](T a, T b) { return a + b; });
   if (log) {
@@ -166,10 +165,7 @@ void softmax_typed(const TensorImpl& in, TensorImpl& out, const LineGeometry& g,
     std::fill(sum, sum + lanes, V(0));
     auto at = [&](int64_t i, int64_t t) { return V(x[in_off + i * g.in_step + t * g.lane_in]); };
     for (int64_t i = 0; i < g.len; ++i)
-      for (int64_t t = 0; t < lanes; ++t) {
-        const V v = at(i, t);
-        max[t] = (v > max[t] || v != v) ? v : max[t];
-      }
+      for (int64_t t = 0; t < lanes; ++t) max[t] = nan_max(max[t], at(i, t));
     auto out_at = [&](int64_t i, int64_t t) -> T& { return y[out_off + i * g.out_step + t * g.lane_out]; };
     // Full-precision outputs hold exp(x - max) between the passes; 16-bit ones recompute it.
     constexpr bool kKeepExp = std::is_same_v<T, V>;

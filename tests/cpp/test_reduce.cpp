@@ -444,8 +444,9 @@ TEST(Reduce, LargeInputsAccurateAndThreadCountIndependent) {
   Batch batch;
   for (size_t k = 0; k < parallel.size(); ++k) {
     EXPECT_TRUE(oracle::close(parallel[k], serial[k], oracle::Tolerance{0, 0})) << "thread count changed " << exprs[k];
-    // A float sum of 2^20 values in [0, 1): pairwise summation stays within a few ulp of torch's.
-    batch.add(exprs[k], parallel[k], oracle::Tolerance{2e-6, 1e-5});
+    // Pairwise float sums of thousands to millions of values stay within a few ulp of torch's
+    // (columns of 3000 values in [-4, 4] carry rounding errors of a few 1e-5 in both libraries).
+    batch.add(exprs[k], parallel[k], oracle::Tolerance{2e-6, 1e-4});
   }
   batch.verify({big, cols, few}, "large");
 }

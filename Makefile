@@ -36,6 +36,8 @@ test-install:
 
 demo: build
 	$(BUILD)/examples/seed_tensors
+	$(BUILD)/examples/linear_regression
+	$(BUILD)/examples/fashion_mnist --epochs 2 --out $(BUILD)/demo
 
 bench: setup-bench build
 	cmake --build $(BUILD) --target nabla_bench

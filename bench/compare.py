@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """`make bench`: nabla's timings beside PyTorch, NumPy, OpenBLAS and LibTorch, printed as one table of ratios.
 
-Runs build/bench/nabla_bench (bench/bench_ops.cpp) and build/bench-libtorch/libtorch_add (Google Benchmark,
-JSON output, median of the repetitions), times the same ops in PyTorch (its default thread count, then one
-thread) and NumPy in this process, times compiling a small program against each library's header, and
-compares library sizes. All the numbers are also written to <build>/bench/compare.json.
+Runs build/bench/nabla_bench (bench/bench_ops.cpp, bench/bench_training.cpp) and build/bench-libtorch/libtorch_add
+and libtorch_training (Google Benchmark, JSON output, median of the repetitions), times the same ops and training
+workloads in PyTorch (its default thread count, one thread, one per CPU; bench/training.py) and the ops in NumPy
+in this process, times compiling a small program against each library's header, and compares library sizes.
+All the numbers are also written to <build>/bench/compare.json.
 
 Usage: /usr/bin/python3 bench/compare.py [--build-dir build] [--repetitions 5]
 """
@@ -22,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+import training
 
 LARGE = 1 << 24
 MATMUL_SIZES = (64, 256, 1024, 2048)
@@ -55,7 +58,8 @@ int main() {{
 
 
 def run_google_benchmark(executable, repetitions):
-    """Median wall time in seconds and bytes/s of each benchmark, keyed by name without '/real_time'."""
+    """Median wall time in seconds and bytes/s of each benchmark, keyed by name and arguments (without
+    '/real_time', '/iterations:1', ...)."""
     output = subprocess.run(
         [str(executable), "--benchmark_format=json", f"--benchmark_repetitions={repetitions}",
          "--benchmark_report_aggregates_only=true"],
@@ -64,7 +68,7 @@ def run_google_benchmark(executable, repetitions):
     for entry in json.loads(output)["benchmarks"]:
         if entry.get("aggregate_name") != "median":
             continue
-        name = entry["run_name"].replace("/real_time", "")
+        name = "/".join(part for part in entry["run_name"].split("/") if part != "real_time" and ":" not in part)
         results[name] = {"seconds": entry["real_time"] * UNIT_SECONDS[entry["time_unit"]],
                          "bytes_per_second": entry.get("bytes_per_second")}
     return results
@@ -113,6 +117,9 @@ def python_workloads(lib):
     for n in MATMUL_SIZES:
         x, y = rand(n, n), rand(n, n)
         workloads[f"BM_matmul/{n}"] = lambda x=x, y=y: x @ y
+    if lib is torch:
+        workloads["BM_seed_epoch"] = training.seed_epoch()
+        workloads["BM_chain100"] = training.chain()
     return workloads
 
 
@@ -144,6 +151,12 @@ def stripped_size(library):
         return stripped.stat().st_size
 
 
+def mlp_seconds_by_threads(results):
+    """{threads: seconds} of the BM_mlp_epoch/<threads> entries of a Google Benchmark run."""
+    prefix = "BM_mlp_epoch/"
+    return {int(name[len(prefix):]): r["seconds"] for name, r in results.items() if name.startswith(prefix)}
+
+
 def format_seconds(seconds):
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
         if seconds >= scale:
@@ -163,10 +176,11 @@ def main():
     build = args.build_dir.resolve()
     reps = args.repetitions
 
-    print("timing nabla (bench/bench_ops.cpp) ...", flush=True)
+    print("timing nabla (bench/bench_ops.cpp, bench/bench_training.cpp) ...", flush=True)
     nabla = run_google_benchmark(build / "bench" / "nabla_bench", reps)
     print("timing LibTorch (bench/libtorch) ...", flush=True)
-    libtorch = run_google_benchmark(build / "bench-libtorch" / "libtorch_add", reps)
+    libtorch = {**run_google_benchmark(build / "bench-libtorch" / "libtorch_add", reps),
+                **run_google_benchmark(build / "bench-libtorch" / "libtorch_training", reps)}
     # PyTorch's default thread count, one thread, and as many as nabla uses (one per CPU).
     torch_default_threads = torch.get_num_threads()
     thread_counts = sorted({torch_default_threads, 1, os.cpu_count()}, reverse=True)
@@ -178,6 +192,13 @@ def main():
         torch_seconds[threads] = time_python(torch, reps)
     torch.set_num_threads(torch_default_threads)
     numpy = time_python(np, reps)
+    print(f"timing PyTorch's Fashion-MNIST MLP epoch ({', '.join(map(str, thread_counts))} threads) ...", flush=True)
+    mlp_seconds = {"nabla": mlp_seconds_by_threads(nabla), "libtorch": mlp_seconds_by_threads(libtorch),
+                   "pytorch": {t: training.mlp_epoch_seconds(t) for t in thread_counts}}
+    mlp_best = {library: min(by_threads.items(), key=lambda item: item[1]) for library, by_threads in mlp_seconds.items()}
+    mlp_flops = training.mlp_gemm_flops(training.fashion_mnist_train()[0].shape[0])
+    gemm_limit_flops_per_second = 2 * 2048**3 / min(nabla["BM_matmul/2048"]["seconds"], nabla["BM_sgemm/2048"]["seconds"])
+    nabla_mlp_flops_per_second = mlp_flops / mlp_best["nabla"][1]
 
     print("timing compilation and sizing the libraries ...", flush=True)
     torch_build = json.loads((build / "bench-libtorch" / "torch.json").read_text())
@@ -191,14 +212,19 @@ def main():
     columns = ["op", "nabla", "vs memcpy", *(f"PyTorch {t}t" for t in thread_counts), "NumPy", "OpenBLAS", "LibTorch"]
     rows = []
 
+    def add_row(label, seconds, shown=None, bandwidth="-", torch_by_threads=None, numpy_seconds=None,
+                blas_seconds=None, libtorch_seconds=None):
+        rows.append([label, shown or format_seconds(seconds), bandwidth,
+                     *(ratio((torch_by_threads or {}).get(t), seconds) for t in thread_counts),
+                     ratio(numpy_seconds, seconds), ratio(blas_seconds, seconds), ratio(libtorch_seconds, seconds)])
+
     def time_row(label, name, blas=None, libtorch_name=None):
         mine = nabla[name]
         bandwidth = "-" if mine["bytes_per_second"] is None else f"{mine['bytes_per_second'] / memcpy_bandwidth:.2f}"
-        rows.append([label, format_seconds(mine["seconds"]), bandwidth,
-                     *(ratio(torch_seconds[t].get(name), mine["seconds"]) for t in thread_counts),
-                     ratio(numpy.get(name), mine["seconds"]),
-                     ratio(nabla[blas]["seconds"] if blas else None, mine["seconds"]),
-                     ratio(libtorch[libtorch_name]["seconds"] if libtorch_name else None, mine["seconds"])])
+        add_row(label, mine["seconds"], bandwidth=bandwidth,
+                torch_by_threads={t: torch_seconds[t].get(name) for t in thread_counts}, numpy_seconds=numpy.get(name),
+                blas_seconds=nabla[blas]["seconds"] if blas else None,
+                libtorch_seconds=libtorch[libtorch_name]["seconds"] if libtorch_name else None)
 
     time_row("copy f32 [2^24]", "BM_clone")
     time_row("add f32 [2^24]", "BM_add")
@@ -208,6 +234,12 @@ def main():
     for n in MATMUL_SIZES:
         time_row(f"matmul f32 {n}x{n}", f"BM_matmul/{n}", blas=f"BM_sgemm/{n}")
     time_row("a + b f32 [4]", "BM_add_small", libtorch_name="BM_libtorch_add_small")
+    time_row("seed epoch Linear(1,1)", "BM_seed_epoch", libtorch_name="BM_seed_epoch")
+    time_row("100-op chain fwd+bwd", "BM_chain100", libtorch_name="BM_chain100")
+    nabla_threads, nabla_mlp = mlp_best["nabla"]
+    add_row("MLP epoch Fashion-MNIST", nabla_mlp, shown=f"{format_seconds(nabla_mlp)} ({nabla_threads}t)",
+            torch_by_threads=mlp_seconds["pytorch"], blas_seconds=mlp_flops / gemm_limit_flops_per_second,
+            libtorch_seconds=mlp_best["libtorch"][1])
     no_ratios = ["-"] * (len(columns) - 3)
     rows.append(["compile 20 lines -O0", format_seconds(compile_nabla), *no_ratios, ratio(compile_torch, compile_nabla)])
     rows.append(["library size", f"{size_nabla / 2**20:.1f} MiB", *no_ratios, ratio(size_torch, size_nabla)])
@@ -229,11 +261,29 @@ def main():
         f"Python, so their per-call overhead counts; OpenBLAS (cblas_sgemm into a preallocated buffer) and LibTorch "
         f"from C++. LibTorch column for compile time: the same program against <torch/torch.h>; for library size: "
         f"libtorch_cpu.so, stripped.", width=110))
+    print()
+    by_threads = lambda library: ", ".join(f"{t}t {format_seconds(s)}" for t, s in sorted(mlp_seconds[library].items()))
+    print(textwrap.fill(
+        f"Training (bench/bench_training.cpp, bench/libtorch/libtorch_training.cpp, bench/training.py; each "
+        f"library's own zero_grad default). Seed epoch: forward, MSE loss, zero_grad, backward and SGD step of "
+        f"Linear(1,1) on the seed's 15 points. Chain: {training.CHAIN_ROUNDS} x (mul, add, tanh, sub) on "
+        f"{training.CHAIN_NUMEL} float32 elements, then sum().backward(). MLP epoch: 784-256-128-10, ReLU, "
+        f"cross-entropy, SGD momentum {training.MLP_MOMENTUM}, batches of {training.MLP_BATCH_SIZE} by index_select "
+        f"from a randperm, median of {training.MLP_TIMED_EPOCHS} epochs after a warm-up one; nabla and LibTorch at "
+        f"their best thread count, PyTorch per column. By thread count: nabla {by_threads('nabla')}; LibTorch "
+        f"{by_threads('libtorch')}; PyTorch {by_threads('pytorch')}. OpenBLAS column of the MLP: the time the "
+        f"epoch's GEMM work (6 x examples x sum(in x out) = {mlp_flops / 1e9:.1f} GFLOP) takes at the machine's "
+        f"GEMM limit (2048x2048 sgemm on all threads, {gemm_limit_flops_per_second / 1e9:.0f} GFLOP/s) over nabla's "
+        f"time: nabla reaches {nabla_mlp_flops_per_second / 1e9:.1f} GFLOP/s, "
+        f"{100 * nabla_mlp_flops_per_second / gemm_limit_flops_per_second:.0f}% of it.", width=110))
 
     (build / "bench").mkdir(exist_ok=True)
     (build / "bench" / "compare.json").write_text(json.dumps({
         "nabla": nabla, "libtorch": libtorch, "torch_default_threads": torch_default_threads,
         "torch_seconds_by_threads": torch_seconds, "numpy_seconds": numpy,
+        "training": {"mlp_epoch_seconds_by_threads": mlp_seconds, "mlp_gemm_flops_per_epoch": mlp_flops,
+                     "nabla_mlp_gemm_flops_per_second": nabla_mlp_flops_per_second,
+                     "gemm_limit_flops_per_second": gemm_limit_flops_per_second},
         "compile_seconds": {"nabla": compile_nabla, "torch": compile_torch},
         "stripped_bytes": {"libnabla": size_nabla, "libtorch_cpu": size_torch}}, indent=2) + "\n")
     return 0

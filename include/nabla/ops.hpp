@@ -65,9 +65,10 @@ Tensor amax(const Tensor& x, Dims dims, bool keepdim = false);
 Tensor amin(const Tensor& x, Dims dims, bool keepdim = false);
 Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
 Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
-Tensor var(const Tensor& x, double correction = 1);
+// All dims with correction 1; var(x, {}, correction) gives another correction over all dims.
+Tensor var(const Tensor& x);
 Tensor var(const Tensor& x, Dims dims, double correction = 1, bool keepdim = false);
-Tensor std(const Tensor& x, double correction = 1);
+Tensor std(const Tensor& x);
 Tensor std(const Tensor& x, Dims dims, double correction = 1, bool keepdim = false);
 Tensor norm(const Tensor& x, double p = 2);
 Tensor norm(const Tensor& x, double p, Dims dims, bool keepdim = false);

@@ -1,6 +1,7 @@
 #pragma once
 // The Tensor handle: a reference to a TensorImpl. Copies share the tensor (as in PyTorch);
 // clone() copies the data. Methods forward to the free functions of ops.hpp.
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <optional>
@@ -17,6 +18,7 @@ namespace nabla {
 
 class TensorIndex;
 class Generator;
+class Node;
 
 // One dim or several: accepts `1`, `{0, 2}` or a span.
 struct Dims {
@@ -64,10 +66,26 @@ class Tensor {
   template <typename T> T item() const { return item().to<T>(); }
   std::string toString() const;  // what operator<< prints
 
-  // Autograd flags (the graph itself lives in the autograd layer).
+  // Autograd (src/autograd; see autograd.hpp for grad mode and autograd::grad).
   bool requires_grad() const { return impl_->requires_grad(); }
   Tensor& requires_grad_(bool r = true);
   Tensor& set_requires_grad(bool r) { return requires_grad_(r); }
+  // The accumulated gradient of a leaf (or of a tensor that retains its grad); undefined when none.
+  const Tensor& grad() const;
+  Tensor& mutable_grad() const;
+  Node* grad_fn() const;  // nullptr for leaves
+  bool is_leaf() const { return grad_fn() == nullptr; }
+  uint32_t output_nr() const;
+  uint32_t _version() const { return impl_->storage()->version(); }
+  // gradient may be omitted for a one-element tensor; retain_graph defaults to create_graph.
+  void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false, const std::vector<Tensor>& inputs = {}) const;
+  void retain_grad() const;
+  bool retains_grad() const;
+  // hook(grad) runs when this tensor's gradient is computed; a defined return value replaces it.
+  using Hook = std::function<Tensor(const Tensor&)>;
+  uint32_t register_hook(Hook hook) const;
+  void remove_hook(uint32_t handle) const;
 
   // Views: share storage with *this.
   Tensor view(IntArrayRef sizes) const;
@@ -101,6 +119,7 @@ class Tensor {
   Tensor cpu() const { return to(Device(kCPU)); }
   Tensor cuda() const { return to(Device(kCUDA)); }
   Tensor detach() const;  // shares storage, drops autograd history
+  Tensor& detach_();
   std::vector<Tensor> unbind(int64_t dim = 0) const;
 
   // Filling and in-place random.
@@ -172,9 +191,10 @@ class Tensor {
   Tensor amin(Dims dims, bool keepdim = false) const;
   Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
   Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
-  Tensor var(double correction = 1) const;
+  // All dims; pass {} as dims to give a correction (x.var({}, 0)). An int argument means a dim, as in PyTorch.
+  Tensor var() const;
   Tensor var(Dims dims, double correction = 1, bool keepdim = false) const;
-  Tensor std(double correction = 1) const;
+  Tensor std() const;
   Tensor std(Dims dims, double correction = 1, bool keepdim = false) const;
   Tensor norm(double p = 2) const;
   Tensor norm(double p, Dims dims, bool keepdim = false) const;

@@ -1,7 +1,8 @@
 // The CPU caching allocator. Buffers under 4 KiB come from malloc (tcache makes them cheap,
-// which is what per-op overhead on small tensors is made of). Buffers of 1 MiB and more are kept after they are freed and
-// handed out again for a request of the same rounded size, so a training loop that allocates the
-// same activations every step stops paying for fresh pages (mmap + page faults) after step one.
+// which is what per-op overhead on small tensors is made of). Buffers of 16 KiB and more are kept after they are
+// freed and handed out again for a request of the same rounded size, so a training loop that allocates the
+// same activations every step stops paying for fresh pages (glibc serves these sizes with mmap, and
+// returns them to the OS on free: every step would page-fault them in again).
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -16,13 +17,14 @@ namespace {
 
 constexpr size_t kAlignment = 64;
 constexpr size_t kSmall = 4096;  // below this, plain malloc: fast, 16-byte aligned
-constexpr size_t kCacheMin = size_t(1) << 20;
+constexpr size_t kCacheMin = size_t(16) << 10;
 constexpr size_t kCacheLimit = size_t(2) << 30;  // held bytes; beyond it frees go to the OS
 
+// Cached sizes are rounded so that a request reuses a block of nearly the same size.
 size_t round_size(size_t n) {
   if (n < kCacheMin) return (n + kAlignment - 1) / kAlignment * kAlignment;
-  constexpr size_t page = 1 << 16;
-  return (n + page - 1) / page * page;
+  const size_t granule = n < (size_t(1) << 20) ? size_t(4) << 10 : size_t(64) << 10;
+  return (n + granule - 1) / granule * granule;
 }
 
 struct CpuCache {

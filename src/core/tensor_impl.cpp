@@ -25,6 +25,15 @@ void TensorImpl::set_geometry(DimVector sizes, DimVector strides, int64_t offset
   refresh();
 }
 
+void TensorImpl::set_data(const TensorImpl& src) {
+  storage_ = src.storage_;
+  offset_ = src.offset_;
+  sizes_ = src.sizes_;
+  strides_ = src.strides_;
+  dtype_ = src.dtype_;
+  refresh();
+}
+
 // Contiguous as PyTorch defines it: strides of size-1 dims don't matter.
 void TensorImpl::refresh() {
   numel_ = numel_of(sizes_);

@@ -1,8 +1,10 @@
-// The binary element-wise ops: promote (torch.result_type), broadcast, call the binary kernel.
+// The binary element-wise ops: promote (torch.result_type), broadcast, call the binary kernel; and
+// their gradients, written with forward ops so that they differentiate again.
 #include <algorithm>
 #include <array>
 #include <cmath>
 
+#include "autograd/function.hpp"
 #include "core/kernels/copy.hpp"
 #include "ops/elementwise.hpp"
 #include "nabla/op_table.hpp"
@@ -48,6 +50,94 @@ Device device_of(const Operand& a, const Operand& b, const char* op) {
   return a.tensor ? a.tensor->device() : b.tensor->device();
 }
 
+// Gradients of op(a, b) with respect to a and b (broadcast shape; the node sums them back). `a`/`b`
+// are undefined when the formula does not need them, `out` when it does not need the result.
+std::array<Tensor, 2> binary_backward(BinaryOp op, const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& out,
+                                      const Scalar& alpha, bool need_a, bool need_b) {
+  auto only_if = [](bool need, auto&& make) { return need ? Tensor(make()) : Tensor(); };
+  switch (op) {
+    case BinaryOp::add: return {g, only_if(need_b, [&] { return alpha.to_double() == 1 ? g : g * alpha; })};
+    case BinaryOp::sub:
+      return {g, only_if(need_b, [&] { return alpha.to_double() == 1 ? g.neg() : g * -alpha.to_double(); })};
+    case BinaryOp::mul: return {only_if(need_a, [&] { return g * b; }), only_if(need_b, [&] { return g * a; })};
+    case BinaryOp::div:
+      return {only_if(need_a, [&] { return g / b; }), only_if(need_b, [&] { return g.neg() * (a / b / b); })};
+    case BinaryOp::div_floor: case BinaryOp::div_trunc:
+      return {only_if(need_a, [&] { return zeros_like(g); }), only_if(need_b, [&] { return zeros_like(g); })};
+    case BinaryOp::remainder:
+      return {g, only_if(need_b, [&] { return g.neg() * a.div(b, "floor"); })};
+    case BinaryOp::fmod:
+      return {g, only_if(need_b, [&] { return g.neg() * a.div(b, "trunc"); })};
+    case BinaryOp::pow:
+      return {only_if(need_a, [&] { return where(b == 0, Scalar(0), g * b * a.pow(b - 1)); }),
+              only_if(need_b, [&] { return where((a == 0) & (b >= 0), Scalar(0), g * out * a.log()); })};
+    case BinaryOp::maximum: case BinaryOp::minimum: {
+      // Ties split the gradient evenly, as in PyTorch.
+      Tensor a_wins = op == BinaryOp::maximum ? a > b : a < b, tie = a == b;
+      Tensor half = g * 0.5;
+      return {only_if(need_a, [&] { return where(tie, half, where(a_wins, g, Scalar(0))); }),
+              only_if(need_b, [&] { return where(tie, half, where(a_wins, Scalar(0), g)); })};
+    }
+    case BinaryOp::atan2: {
+      Tensor scale = g / (a * a + b * b);
+      return {only_if(need_a, [&] { return scale * b; }), only_if(need_b, [&] { return scale * a.neg(); })};
+    }
+    default:
+      fail<RuntimeError>(kBinaryOpNames[int(op)], ": the derivative is not implemented");
+  }
+}
+
+// Which operands the formula reads (add and sub read neither).
+struct BinarySaves {
+  bool a, b, out;
+};
+BinarySaves saved_by(BinaryOp op, bool need_a, bool need_b) {
+  switch (op) {
+    case BinaryOp::mul: return {need_b, need_a, false};
+    case BinaryOp::div: return {need_b, true, false};
+    case BinaryOp::remainder: case BinaryOp::fmod: return {need_b, need_b, false};
+    case BinaryOp::pow: return {true, true, need_b};
+    case BinaryOp::maximum: case BinaryOp::minimum: case BinaryOp::atan2: return {true, true, false};
+    default: return {false, false, false};
+  }
+}
+
+const char* backward_name(BinaryOp op) {
+  static const auto names = [] {
+    std::vector<std::string> out;
+    for (const char* n : kBinaryOpNames) {
+      std::string s(n);
+      if (s == "div_floor" || s == "div_trunc") s = "div";
+      s[0] = char(std::toupper(s[0]));
+      out.push_back(s + "Backward0");
+    }
+    return out;
+  }();
+  return names[size_t(op)].c_str();
+}
+
+void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out, const Scalar& alpha) {
+  auto node = make_node(backward_name(op), {&a, &b}, [op, alpha](FunctionNode& n, Grads& g) -> Grads {
+    auto [ga, gb] = binary_backward(op, g[0], n.saved(0), n.saved(1), n.saved(2), alpha, n.needs_grad(0),
+                                    n.needs_grad(1));
+    return {ga, gb};
+  });
+  const BinarySaves saves = saved_by(op, node->needs_grad(0), node->needs_grad(1));
+  node->save(saves.a ? a : Tensor());
+  node->save(saves.b ? b : Tensor());
+  node->save_output(saves.out ? out : Tensor());
+  set_history(out, std::move(node));
+}
+
+bool is_differentiable(BinaryOp op) {
+  switch (op) {
+#define NB_BINARY_OP(name, result, dtypes, diff) case BinaryOp::name: return diff;
+#include "core/binary_ops.def"
+#undef NB_BINARY_OP
+  }
+  return false;
+}
+
 Tensor binary_op(BinaryOp op, const Operand& a, const Operand& b, const ElementwiseParams& p = {}) {
   const char* name = kBinaryOpNames[int(op)];
   if (a.tensor) check_defined(*a.tensor, name);
@@ -62,6 +152,7 @@ Tensor binary_op(BinaryOp op, const Operand& a, const Operand& b, const Elementw
   Tensor ta = a.as(types.compute, device), tb = b.as(types.compute, device);
   Tensor out = make_empty(shape, types.result, device);
   binary_kernel(device)(op, *ta.impl(), *tb.impl(), *out.impl(), p);
+  if (grad_needed(ta, tb) && is_differentiable(op) && is_floating(types.result)) record_binary(op, ta, tb, out, p.alpha);
   return out;
 }
 
@@ -78,6 +169,8 @@ Tensor& binary_op_(BinaryOp op, Tensor& self, const Operand& b, const Elementwis
   DimVector shape = broadcast_shapes(self.sizes(), b.sizes());
   NB_CHECK(shape == self.sizes(), RuntimeError, name, ": output with shape ", shape_str(self.sizes()),
            " doesn't match the broadcast shape ", shape_str(shape), "; the in-place op cannot grow self");
+  if (grad_needed(self) || (b.tensor && grad_needed(*b.tensor)))
+    return record_inplace(self, name, [&] { return binary_op(op, self, b, p); });
   begin_write(self, name);
   Tensor tb = b.as(types.compute, device);
   if (types.compute == self.dtype() && types.result == self.dtype()) {

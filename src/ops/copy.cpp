@@ -1,8 +1,18 @@
-// contiguous, clone, copy_, to, fill_, where: the ops built on the copy/fill/where kernels.
+// contiguous, clone, copy_, to, fill_, where: the ops built on the copy/fill/where kernels, with
+// their gradients.
+#include "autograd/function.hpp"
 #include "core/kernels/copy.hpp"
 #include "ops/common.hpp"
 
 namespace nabla {
+namespace {
+
+// The gradient passes through unchanged (the node casts it back to the input's dtype).
+void record_identity(const char* name, const Tensor& in, const Tensor& out) {
+  set_history(out, make_node(name, {&in}, [](FunctionNode&, Grads& g) -> Grads { return {g[0]}; }));
+}
+
+}  // namespace
 
 Tensor Tensor::contiguous() const {
   check_defined(*this, "contiguous");
@@ -13,6 +23,7 @@ Tensor Tensor::clone() const {
   check_defined(*this, "clone");
   Tensor out = make_empty(sizes(), dtype(), device());
   copy_kernel(device())(*impl(), *out.impl());
+  if (grad_needed(*this)) record_identity("CloneBackward0", *this, out);
   return out;
 }
 
@@ -23,6 +34,19 @@ Tensor& Tensor::copy_(const Tensor& src) {
   NB_CHECK(int64_t(src.dim()) <= dim() && broadcast_shapes(sizes(), src.sizes()) == sizes(), RuntimeError,
            "copy_: the source of shape ", shape_str(src.sizes()), " cannot be broadcast to the destination shape ",
            shape_str(sizes()));
+  if (grad_needed(*this, src)) {
+    return record_inplace(*this, "copy_", [&] {
+      Tensor out = make_empty(sizes(), dtype(), device());
+      {
+        NoGradGuard no_grad;
+        out.copy_(src);
+      }
+      set_history(out, make_node("CopyBackwards", {this, &src}, [](FunctionNode& n, Grads& g) -> Grads {
+        return {n.needs_grad(0) ? zeros_like(g[0]) : Tensor(), g[0]};
+      }));
+      return out;
+    });
+  }
   begin_write(*this, "copy_");
   if (src.device() == device()) {
     copy_kernel(device())(*src.impl(), *impl());
@@ -39,6 +63,7 @@ Tensor Tensor::to(DType d, bool copy) const {
   if (d == dtype() && !copy) return *this;
   Tensor out = make_empty(sizes(), d, device());
   copy_kernel(device())(*impl(), *out.impl());
+  if (grad_needed(*this) && is_floating(d)) record_identity("ToCopyBackward0", *this, out);
   return out;
 }
 
@@ -74,6 +99,14 @@ Tensor where_impl(const Tensor& cond, const Tensor& a, const Tensor& b, DType dt
   Tensor out = make_empty(shape, dtype, cond.device());
   Tensor ca = a.to(dtype), cb = b.to(dtype);
   where_kernel(cond.device())(*cond.impl(), *ca.impl(), *cb.impl(), *out.impl());
+  if (grad_needed(ca, cb)) {
+    auto node = make_node("WhereBackward0", {&ca, &cb}, [](FunctionNode& n, Grads& g) -> Grads {
+      Tensor c = n.saved(0);
+      return {n.needs_grad(0) ? where(c, g[0], Scalar(0)) : Tensor(), n.needs_grad(1) ? where(c, Scalar(0), g[0]) : Tensor()};
+    });
+    node->save(cond);
+    set_history(out, std::move(node));
+  }
   return out;
 }
 

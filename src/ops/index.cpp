@@ -1,10 +1,13 @@
 // Indexing: t.index({...}) and index_put_ with Python's rules, index_select, gather, scatter,
 // masked_fill, masked_select, nonzero. Every op here reduces to element offsets and the few
 // kernels of core/kernels/index.hpp; basic indexing (ints, slices, None, ...) only makes views.
+// Gradients: what reads elements puts its gradient back with index_put/scatter_add, and what
+// writes them reads theirs with index/gather; these are differentiable again.
 #include <span>
 #include <string>
 #include <vector>
 
+#include "autograd/function.hpp"
 #include "core/kernels/copy.hpp"
 #include "core/kernels/index.hpp"
 #include "nabla/index.hpp"
@@ -120,29 +123,91 @@ AdvancedIndex advanced_index(const Tensor& self, std::span<const DimIndex> dims,
   return a;
 }
 
-Tensor gather_advanced(const Tensor& self, std::span<const DimIndex> dims, bool wrap_negative = true,
-                       const char* op_prefix = "") {
-  AdvancedIndex a = advanced_index(self, dims, wrap_negative, op_prefix);
-  Tensor out = make_empty(a.shape, self.dtype(), self.device());
-  index_kernel(self.device())(*out.impl(), *a.src.impl(), *a.offsets.impl());
+// PyTorch drops a value's leading size-1 dims before broadcasting it into an indexing result.
+Tensor strip_leading_ones(Tensor v) {
+  while (v.dim() > 0 && v.size(0) == 1) v = v.select(0, 0);
+  return v;
+}
+
+// The index tensors of `dims`, saved by a node, and the dims they address.
+void save_indices(FunctionNode& node, std::span<const DimIndex> dims) {
+  for (const DimIndex& d : dims) node.save(d.index);
+}
+std::vector<DimIndex> saved_indices(FunctionNode& node, const DimVector& dim_numbers) {
+  std::vector<DimIndex> dims;
+  for (size_t i = 0; i < dim_numbers.size(); ++i) dims.push_back({dim_numbers[i], node.saved(i)});
+  return dims;
+}
+DimVector dim_numbers(std::span<const DimIndex> dims) {
+  DimVector out;
+  for (const DimIndex& d : dims) out.push_back(d.dim);
   return out;
 }
 
-// v with dims [d, d + k) merged into one, when their strides allow it; undefined otherwise.
+Tensor gather_advanced(const Tensor& self, std::span<const DimIndex> dims, bool wrap_negative = true,
+                       const char* op_prefix = "", const char* grad_name = "IndexBackward0");
+
+// index_put out of place: a copy of `self` (read as one flat dim when `flat`) with copy[dims] =
+// values, or += values when accumulating. Gradients: values get g[dims]; self gets g, with the
+// overwritten elements zeroed unless accumulating.
+Tensor put_copy(const Tensor& self, std::span<const DimIndex> dims, const Tensor& values, bool accumulate,
+                bool flat = false) {
+  Tensor out = make_empty(self.sizes(), self.dtype(), self.device());
+  copy_kernel(self.device())(*self.impl(), *out.impl());
+  DimVector stripped_sizes;
+  {
+    NoGradGuard no_grad;
+    AdvancedIndex a = advanced_index(flat ? out.view({-1}) : out, dims);
+    Tensor v = strip_leading_ones(values);
+    NB_CHECK(broadcasts_to(v.sizes(), a.shape), RuntimeError, "shape mismatch: value tensor of shape ",
+             shape_str(values.sizes()), " cannot be broadcast to indexing result of shape ", shape_str(a.shape));
+    if (a.src.numel() > 0) index_put_kernel(self.device())(*a.src.impl(), *a.offsets.impl(), *v.impl(), accumulate);
+    stripped_sizes = v.sizes();
+  }
+  if (is_floating(self.dtype()) && grad_needed(self, values)) {
+    auto node = make_node("IndexPutBackward0", {&self, &values},
+                          [accumulate, flat, stripped_sizes, numbers = dim_numbers(dims), sizes = self.sizes(),
+                           value_sizes = values.sizes()](FunctionNode& n, Grads& g) -> Grads {
+      const std::vector<DimIndex> at = saved_indices(n, numbers);
+      const Tensor grad = flat ? g[0].reshape({-1}) : g[0];
+      Tensor gself, gvalues;
+      if (n.needs_grad(0) && !accumulate) {
+        const Tensor cleared = put_copy(grad, at, zeros({}, grad.dtype()), false);
+        gself = flat ? cleared.view(sizes) : cleared;
+      } else if (n.needs_grad(0)) {
+        gself = g[0];
+      }
+      if (n.needs_grad(1)) gvalues = sum_to(gather_advanced(grad, at), stripped_sizes).reshape(value_sizes);
+      return {gself, gvalues};
+    });
+    save_indices(*node, dims);
+    set_history(out, std::move(node));
+  }
+  return out;
+}
+
+Tensor gather_advanced(const Tensor& self, std::span<const DimIndex> dims, bool wrap_negative, const char* op_prefix,
+                       const char* grad_name) {
+  AdvancedIndex a = advanced_index(self, dims, wrap_negative, op_prefix);
+  Tensor out = make_empty(a.shape, self.dtype(), self.device());
+  index_kernel(self.device())(*out.impl(), *a.src.impl(), *a.offsets.impl());
+  if (is_floating(self.dtype()) && grad_needed(self)) {
+    auto node = make_node(grad_name, {&self}, [numbers = dim_numbers(dims), sizes = self.sizes()](FunctionNode& n,
+                                                                                                  Grads& g) -> Grads {
+      return {put_copy(zeros(sizes, g[0].dtype()), saved_indices(n, numbers), g[0], /*accumulate=*/true)};
+    });
+    save_indices(*node, dims);
+    set_history(out, std::move(node));
+  }
+  return out;
+}
+
+// v with dims [d, d + k) merged into one, when their strides allow it (a view, which keeps v's
+// autograd history); undefined otherwise.
 Tensor merge_dims(const Tensor& v, int64_t d, int64_t k) {
   for (int64_t j = d; j + 1 < d + k; ++j)
     if (v.stride(j) != v.stride(j + 1) * v.size(j + 1)) return Tensor();
-  DimVector sizes, strides;
-  for (int64_t j = 0; j < v.dim(); ++j) {
-    if (j > d && j < d + k) {
-      sizes[sizes.size() - 1] *= v.size(j);
-      strides[strides.size() - 1] = v.stride(j);
-      continue;
-    }
-    sizes.push_back(v.size(j));
-    strides.push_back(v.stride(j));
-  }
-  return restrided(v, std::move(sizes), std::move(strides));
+  return v.flatten(d, d + k - 1);
 }
 
 Tensor bool_index(bool value, Device device) {
@@ -238,12 +303,6 @@ BasicIndexed apply_basic_indices(const Tensor& self, std::span<const TensorIndex
   return r;
 }
 
-// PyTorch drops a value's leading size-1 dims before broadcasting it into an indexing result.
-Tensor strip_leading_ones(Tensor v) {
-  while (v.dim() > 0 && v.size(0) == 1) v = v.select(0, 0);
-  return v;
-}
-
 // self[indices] = values for indices with at least one tensor; values has self's dtype.
 void put_advanced(Tensor& self, const BasicIndexed& b, Tensor values) {
   AdvancedIndex a = advanced_index(b.view, b.tensors);
@@ -310,6 +369,52 @@ void scatter_impl(Tensor& self, int64_t dim, const Tensor& index, const Tensor* 
   index_put_kernel(self.device())(*a.target.impl(), *a.offsets.impl(), *values.impl(), accumulate);
 }
 
+// g gathered back to the shape of src, which may be larger than the index: the elements of src that
+// no index reads get a zero gradient.
+Tensor gathered_for_src(const Tensor& g, int64_t dim, const Tensor& index, IntArrayRef src_sizes) {
+  Tensor r = g.gather(dim, index);
+  for (int64_t k = 0; k < r.dim(); ++k) {
+    const int64_t missing = src_sizes[size_t(k)] - r.size(k);
+    if (missing == 0) continue;
+    DimVector pad_shape = r.sizes();
+    pad_shape[size_t(k)] = missing;
+    r = cat({r, zeros(pad_shape, r.dtype())}, k);
+  }
+  return r;
+}
+
+// scatter/scatter_add out of place, with their gradients: src reads its elements back with gather;
+// self's gradient is g, with the overwritten elements zeroed unless accumulating.
+Tensor scatter_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor* src, const Scalar* value,
+                    bool accumulate, const char* op) {
+  check_defined(self, op);
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = self.clone();
+    scatter_impl(out, dim, index, src, value, accumulate, op);
+  }
+  const Tensor no_src;
+  const Tensor& source = src ? *src : no_src;
+  if (!is_floating(self.dtype()) || !(grad_needed(self) || (src && grad_needed(*src)))) return out;
+  const int64_t d = wrap_dim(dim, std::max<int64_t>(self.dim(), 1), op);
+  const char* name = accumulate ? "ScatterAddBackward0" : src ? "ScatterBackward0" : "ScatterBackward1";
+  const DimVector src_sizes = src ? src->sizes() : DimVector();
+  auto node = make_node(name, {&self, &source}, [d, accumulate, src_sizes](FunctionNode& n, Grads& g) -> Grads {
+    const Tensor idx = n.saved(0);
+    Tensor gself, gsrc;
+    if (n.needs_grad(0)) gself = accumulate ? g[0] : g[0].scatter(d, idx, Scalar(0));
+    if (n.needs_grad(1)) {
+      // A 0-d src with a one-element index: the node sums the gradient to src's shape.
+      gsrc = src_sizes.size() == size_t(idx.dim()) ? gathered_for_src(g[0], d, idx, src_sizes) : g[0].gather(d, idx);
+    }
+    return {gself, gsrc};
+  });
+  node->save(index);
+  set_history(out, std::move(node));
+  return out;
+}
+
 Tensor mask_as_bool(const Tensor& self, const Tensor& mask, const char* op) {
   check_defined(self, op);
   check_defined(mask, op);
@@ -332,6 +437,22 @@ Tensor Tensor::index(const std::vector<TensorIndex>& indices) const {
   return gather_advanced(b.view, b.tensors);
 }
 
+namespace {
+
+// self with self[indices] = value, out of place: the flat positions of the indexed elements, found by
+// indexing a tensor of positions the same way, receive the value.
+Tensor index_put_copy(const Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& value) {
+  const Tensor grid = arange(self.numel(), kInt64).view(self.sizes());
+  const BasicIndexed b = apply_basic_indices(grid, indices);
+  NB_CHECK(b.tensors.empty() || value.dtype() == self.dtype(), RuntimeError,
+           "Index put requires the source and destination dtypes match, got ", dtype_str(self.dtype()),
+           " for the destination and ", dtype_str(value.dtype()), " for the source.");
+  const DimIndex positions{0, b.tensors.empty() ? b.view : gather_advanced(b.view, b.tensors)};
+  return put_copy(self, {&positions, 1}, value.to(self.dtype()), /*accumulate=*/false, /*flat=*/true);
+}
+
+}  // namespace
+
 Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Tensor& value) {
   return index_put_(std::vector<TensorIndex>(indices), value);
 }
@@ -344,6 +465,8 @@ Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor
   check_defined(*this, "index_put_");
   check_defined(value, "index_put_");
   check_same_device(*this, value, "index_put_");
+  if (grad_needed(*this, value))
+    return record_inplace(*this, "index_put_", [&] { return index_put_copy(*this, indices, value); });
   BasicIndexed b = apply_basic_indices(*this, indices);
   if (b.tensors.empty()) {
     b.view.copy_(strip_leading_ones(value));
@@ -357,6 +480,7 @@ Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor
 
 Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Scalar& value) {
   check_defined(*this, "index_put_");
+  if (grad_needed(*this)) return index_put_(indices, scalar_tensor(value, dtype(), device()));
   BasicIndexed b = apply_basic_indices(*this, indices);
   if (b.tensors.empty()) {
     b.view.fill_(value);
@@ -376,7 +500,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
            shape_str(index.sizes()));
   Tensor self = at_least_1d(x);
   DimIndex d{wrap_dim(dim, self.dim(), "index_select"), at_least_1d(index)};
-  Tensor out = gather_advanced(self, {&d, 1}, false, "index_select(): ");
+  Tensor out = gather_advanced(self, {&d, 1}, false, "index_select(): ", "IndexSelectBackward0");
   // A 0-d input gives a 0-d result (PyTorch's rule).
   return x.dim() == 0 && out.numel() > 0 ? out.select(0, 0) : out;
 }
@@ -401,6 +525,13 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
     AlongDim a = along_dim(self, d, idx, "gather(): ");
     index_kernel(x.device())(*out.impl(), *a.target.impl(), *a.offsets.impl());
   }
+  if (is_floating(x.dtype()) && grad_needed(self)) {
+    auto node = make_node("GatherBackward0", {&self}, [d, sizes = self.sizes()](FunctionNode& n, Grads& g) -> Grads {
+      return {zeros(sizes, g[0].dtype()).scatter_add(d, n.saved(0), g[0])};
+    });
+    node->save(idx);
+    set_history(out, std::move(node));
+  }
   return index.dim() == 0 ? out.select(0, 0) : out;
 }
 
@@ -414,6 +545,13 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value) {
   Tensor out = make_empty(broadcast_shapes(x.sizes(), m.sizes()), x.dtype(), x.device());
   Tensor v = scalar_tensor(value, x.dtype(), x.device());
   where_kernel(x.device())(*m.impl(), *v.impl(), *x.impl(), *out.impl());
+  if (is_floating(x.dtype()) && grad_needed(x)) {
+    auto node = make_node("MaskedFillBackward0", {&x}, [](FunctionNode& n, Grads& g) -> Grads {
+      return {where(n.saved(0), Scalar(0), g[0])};
+    });
+    node->save(m);
+    set_history(out, std::move(node));
+  }
   return out;
 }
 
@@ -421,37 +559,38 @@ Tensor Tensor::index_select(int64_t dim, const Tensor& index) const { return nab
 Tensor Tensor::gather(int64_t dim, const Tensor& index) const { return nabla::gather(*this, dim, index); }
 
 Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Tensor& src) const {
-  check_defined(*this, "scatter");
-  Tensor out = clone();
-  scatter_impl(out, dim, index, &src, nullptr, false, "scatter");
-  return out;
+  return scatter_copy(*this, dim, index, &src, nullptr, false, "scatter");
 }
 
 Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Scalar& value) const {
-  check_defined(*this, "scatter");
-  Tensor out = clone();
-  scatter_impl(out, dim, index, nullptr, &value, false, "scatter");
-  return out;
+  return scatter_copy(*this, dim, index, nullptr, &value, false, "scatter");
 }
 
 Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src) {
+  if (grad_needed(*this, src))
+    return record_inplace(*this, "scatter_",
+                          [&] { return scatter_copy(*this, dim, index, &src, nullptr, false, "scatter"); });
   scatter_impl(*this, dim, index, &src, nullptr, false, "scatter");
   return *this;
 }
 
 Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Scalar& value) {
+  if (grad_needed(*this))
+    return record_inplace(*this, "scatter_",
+                          [&] { return scatter_copy(*this, dim, index, nullptr, &value, false, "scatter"); });
   scatter_impl(*this, dim, index, nullptr, &value, false, "scatter");
   return *this;
 }
 
 Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const {
-  check_defined(*this, "scatter_add");
-  Tensor out = clone();
-  scatter_impl(out, dim, index, &src, nullptr, true, "scatter_add");
-  return out;
+  return scatter_copy(*this, dim, index, &src, nullptr, true, "scatter_add");
 }
 
 Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) {
+  if (grad_needed(*this, src)) {
+    return record_inplace(*this, "scatter_add_",
+                          [&] { return scatter_copy(*this, dim, index, &src, nullptr, true, "scatter_add"); });
+  }
   scatter_impl(*this, dim, index, &src, nullptr, true, "scatter_add");
   return *this;
 }
@@ -462,6 +601,8 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
   Tensor m = mask_as_bool(*this, mask, "masked_fill_");
   NB_CHECK(broadcasts_to(m.sizes(), sizes()), RuntimeError, "masked_fill_: mask of shape ", shape_str(m.sizes()),
            " cannot be broadcast to the tensor's shape ", shape_str(sizes()));
+  if (grad_needed(*this))
+    return record_inplace(*this, "masked_fill_", [&] { return nabla::masked_fill(*this, m, value); });
   Tensor v = scalar_tensor(value, dtype(), device());
   begin_write(*this, "masked_fill_");
   where_kernel(device())(*m.impl(), *v.impl(), *impl(), *impl());

@@ -1,7 +1,9 @@
-// cat and stack: each input is copied (and cast) into its slice of one output by copy_kernel.
+// cat and stack: each input is copied (and cast) into its slice of one output by copy_kernel; the
+// gradient of each input is its slice of the output's gradient.
 #include <sstream>
 #include <vector>
 
+#include "autograd/function.hpp"
 #include "core/kernels/copy.hpp"
 #include "ops/common.hpp"
 
@@ -36,6 +38,21 @@ DType join_dtype(const std::vector<Tensor>& tensors, const char* op) {
 
 void copy_into(const Tensor& src, const Tensor& dst) {
   if (dst.numel() > 0) copy_kernel(dst.device())(*src.impl(), *dst.impl());
+}
+
+// Records `slice_of(g, i)` as the gradient of tensors[i] (cast back to its dtype by the node).
+template <typename SliceOf>
+void record_join(const char* name, const std::vector<Tensor>& tensors, const Tensor& out, SliceOf slice_of) {
+  std::vector<const Tensor*> inputs;
+  inputs.reserve(tensors.size());
+  for (const Tensor& t : tensors) inputs.push_back(&t);
+  set_history(out, make_node(name, inputs, [slice_of = std::move(slice_of), n = tensors.size()](FunctionNode& node,
+                                                                                                Grads& g) -> Grads {
+    Grads grads(n);
+    for (size_t i = 0; i < n; ++i)
+      if (node.needs_grad(i)) grads[i] = slice_of(g[0], i);
+    return grads;
+  }));
 }
 
 }  // namespace
@@ -74,6 +91,17 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     copy_into(t, out.narrow(d, offset, n));
     offset += n;
   }
+  if (is_floating(dtype) && grad_needed_any(tensors)) {
+    // Where each input starts along d; a skipped (legacy empty) input gets an empty gradient.
+    std::vector<int64_t> starts(tensors.size() + 1, 0);
+    for (size_t i = 0; i < tensors.size(); ++i)
+      starts[i + 1] = starts[i] + (is_legacy_empty(tensors[i]) ? 0 : tensors[i].sizes()[size_t(d)]);
+    std::vector<bool> skipped;
+    for (const Tensor& t : tensors) skipped.push_back(is_legacy_empty(t));
+    record_join("CatBackward0", tensors, out, [d, starts, skipped](const Tensor& g, size_t i) {
+      return skipped[i] ? zeros({0}, g.dtype()) : g.narrow(d, starts[i], starts[i + 1] - starts[i]);
+    });
+  }
   return out;
 }
 
@@ -90,6 +118,8 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   shape.insert(size_t(d), int64_t(tensors.size()));
   Tensor out = make_empty(shape, dtype, first.device());
   for (size_t i = 0; i < tensors.size(); ++i) copy_into(tensors[i], out.select(d, int64_t(i)));
+  if (is_floating(dtype) && grad_needed_any(tensors))
+    record_join("StackBackward0", tensors, out, [d](const Tensor& g, size_t i) { return g.select(d, int64_t(i)); });
   return out;
 }
 

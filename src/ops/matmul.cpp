@@ -1,8 +1,11 @@
 // matmul, mm, bmm, addmm, dot, outer: validation and shapes here, every product in gemm_kernel.
 // Operands reach the kernel as strides (a 1-D operand is a row or a column, a broadcast batch dim
-// has stride 0), so no operand is copied or reshaped on the way.
+// has stride 0), so no operand is copied or reshaped on the way. The gradients are products too.
 #include <algorithm>
+#include <array>
+#include <string_view>
 
+#include "autograd/function.hpp"
 #include "core/kernels/copy.hpp"
 #include "core/kernels/matmul.hpp"
 #include "ops/common.hpp"
@@ -68,6 +71,59 @@ void run_gemm(GemmMatrix a, GemmMatrix b, const Tensor& out, DimVector batch, in
   gemm_kernel(out.device())(p);
 }
 
+// The gradients of a @ b (matmul's rules) for the operands that need them; each reads only the other
+// operand (a is undefined when b needs no gradient, and b when a needs none). 1-D operands become a
+// row (a) or a column (b) and the gradient gets the matching unit dims; the node sums the gradient
+// over broadcast batch dims.
+struct ProductDims {
+  int64_t a, b;
+};
+std::array<Tensor, 2> product_backward(const Tensor& g, const Tensor& a, const Tensor& b, ProductDims dims,
+                                       bool need_a, bool need_b) {
+  Tensor g2 = dims.b == 1 ? g.unsqueeze(-1) : g;
+  if (dims.a == 1) g2 = g2.unsqueeze(-2);
+  Tensor ga, gb;
+  if (need_a) {
+    const Tensor b2 = dims.b == 1 ? b.unsqueeze(-1) : b;
+    ga = matmul(g2, b2.transpose(-1, -2));
+    if (dims.a == 1) ga = ga.squeeze(-2);
+  }
+  if (need_b) {
+    const Tensor a2 = dims.a == 1 ? a.unsqueeze(0) : a;
+    if (dims.b == 2 && dims.a > 2) {
+      // A matrix shared by a batch: one product over the batch's rows instead of one per batch entry.
+      gb = mm(a2.reshape({-1, a2.size(-1)}).t(), g2.reshape({-1, g2.size(-1)}));
+    } else {
+      gb = matmul(a2.transpose(-1, -2), g2);
+    }
+    if (dims.b == 1) gb = gb.squeeze(-1);
+  }
+  return {ga, gb};
+}
+
+// PyTorch's node names: matmul is built from dot, mv, mm and bmm there, and names what it ran last.
+const char* product_grad_name(std::string_view op, const Tensor& a, const Tensor& b) {
+  if (op == "mm") return "MmBackward0";
+  if (op == "bmm") return "BmmBackward0";
+  if (op == "dot" || (a.dim() == 1 && b.dim() == 1)) return "DotBackward0";
+  if (a.dim() == 2 && b.dim() == 1) return "MvBackward0";
+  if (a.dim() == 2 && b.dim() == 2) return "MmBackward0";
+  if (a.dim() == 1 && b.dim() == 2) return "SqueezeBackward3";
+  return "UnsafeViewBackward0";
+}
+
+void record_product(const char* op, const Tensor& a, const Tensor& b, const Tensor& out) {
+  auto node = make_node(product_grad_name(op, a, b), {&a, &b},
+                        [dims = ProductDims{a.dim(), b.dim()}](FunctionNode& n, Grads& g) -> Grads {
+    auto [ga, gb] = product_backward(g[0], n.saved(0), n.saved(1), dims, n.needs_grad(0), n.needs_grad(1));
+    return {ga, gb};
+  });
+  // Each operand's gradient reads only the other operand.
+  node->save(node->needs_grad(1) ? a : Tensor());
+  node->save(node->needs_grad(0) ? b : Tensor());
+  set_history(out, std::move(node));
+}
+
 // The product of two operands of at least 1-D, with matmul's rules: [..., m, k] @ [..., k, n] with
 // broadcast batch dims; a 1-D left operand is a row and a 1-D right operand a column, each
 // dropped from the result.
@@ -94,6 +150,7 @@ Tensor product(const char* op, const Tensor& a, const Tensor& b) {
   Tensor out = make_empty(shape, a.dtype(), a.device());
   GemmMatrix ma = matrix_of(a, /*as_row=*/true, batch), mb = matrix_of(b, /*as_row=*/false, batch);
   run_gemm(std::move(ma), std::move(mb), out, std::move(batch), m, n, k, 1, 0);
+  if (is_floating(out.dtype()) && grad_needed(a, b)) record_product(op, a, b, out);
   return out;
 }
 
@@ -150,6 +207,18 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, const Scalar&
   // With beta == 0 the bias is never read (PyTorch ignores NaN there too).
   if (beta.to_double() != 0) copy_kernel(out.device())(*bias.impl(), *out.impl());
   run_gemm(matrix_of(a, true, {}), matrix_of(b, false, {}), out, {}, m, n, a.size(1), alpha, beta);
+  if (is_floating(out.dtype()) && grad_needed(bias, a, b)) {
+    auto node = make_node("AddmmBackward0", {&bias, &a, &b}, [beta, alpha](FunctionNode& n, Grads& g) -> Grads {
+      auto scaled = [](const Tensor& t, const Scalar& s) { return s.to_double() == 1 ? t : t * s; };
+      Tensor gbias = n.needs_grad(0) ? scaled(g[0], beta) : Tensor();
+      auto [ga, gb] =
+          product_backward(scaled(g[0], alpha), n.saved(0), n.saved(1), {2, 2}, n.needs_grad(1), n.needs_grad(2));
+      return {gbias, ga, gb};
+    });
+    node->save(node->needs_grad(2) ? a : Tensor());
+    node->save(node->needs_grad(1) ? b : Tensor());
+    set_history(out, std::move(node));
+  }
   return out;
 }
 
@@ -163,6 +232,16 @@ Tensor outer(const Tensor& a, const Tensor& b) {
   const int64_t m = a.size(0), n = b.size(0);
   Tensor out = make_empty({m, n}, dtype, a.device());
   run_gemm(matrix_of(ca, /*as_row=*/false, {}), matrix_of(cb, /*as_row=*/true, {}), out, {}, m, n, 1, 1, 0);
+  if (is_floating(dtype) && grad_needed(ca, cb)) {
+    // torch computes outer as a * b broadcast, hence the name.
+    auto node = make_node("MulBackward0", {&ca, &cb}, [](FunctionNode& n, Grads& g) -> Grads {
+      return {n.needs_grad(0) ? matmul(g[0], n.saved(1)) : Tensor(),
+              n.needs_grad(1) ? matmul(n.saved(0), g[0]) : Tensor()};
+    });
+    node->save(node->needs_grad(1) ? ca : Tensor());
+    node->save(node->needs_grad(0) ? cb : Tensor());
+    set_history(out, std::move(node));
+  }
   return out;
 }
 

@@ -1,7 +1,9 @@
 // flip, roll, sort, argsort, topk, unique. flip and roll are copies through views (a reversed
-// view for flip, two blocks per rolled dim for roll); the others call the order kernels.
+// view for flip, two blocks per rolled dim for roll); the others call the order kernels. Gradients:
+// flip and roll undo themselves; sort and topk values send theirs back through the indices.
 #include <vector>
 
+#include "autograd/function.hpp"
 #include "core/kernels/copy.hpp"
 #include "core/kernels/order.hpp"
 #include "ops/common.hpp"
@@ -19,34 +21,21 @@ Tensor shrink(const Tensor& buffer, int64_t n) {
   return n < buffer.numel() / 2 ? front.clone() : front;
 }
 
-}  // namespace
-
-Tensor flip(const Tensor& x, IntArrayRef dims) {
-  check_defined(x, "flip");
-  DimVector strides = x.strides();
-  int64_t offset = x.storage_offset();
-  DimVector seen(size_t(x.dim()), 0);
-  for (int64_t dim : dims) {
-    const int64_t d = wrap_dim(dim, x.dim(), "flip");
-    if (x.dim() == 0) continue;
-    NB_CHECK(!seen[size_t(d)], RuntimeError, "flip: dim ", d, " appears multiple times in the list of dims ",
-             shape_str(dims));
-    seen[size_t(d)] = 1;
-    if (x.sizes()[size_t(d)] > 1) offset += (x.sizes()[size_t(d)] - 1) * strides[size_t(d)];
-    strides[size_t(d)] = -strides[size_t(d)];
-  }
-  Tensor out = make_empty(x.sizes(), x.dtype(), x.device());
-  if (x.numel() == 0) return out;
-  const TensorImpl reversed(x.impl()->storage(), offset, x.sizes(), std::move(strides), x.dtype());
-  copy_kernel(x.device())(reversed, *out.impl());
-  return out;
+// values = x gathered along dim by indices: the gradient is scattered back to those positions.
+void record_selected_values(const char* name, const Tensor& x, const Tensor& values, const Tensor& indices,
+                            int64_t dim) {
+  if (!is_floating(x.dtype()) || !grad_needed(x)) return;
+  auto node = make_node(name, {&x}, [dim, sizes = x.sizes()](FunctionNode& n, Grads& g) -> Grads {
+    return {zeros(sizes, g[0].dtype()).scatter(dim, n.saved(0), g[0])};
+  });
+  node->save(indices);
+  set_history(values, std::move(node));
 }
 
-Tensor roll(const Tensor& x, IntArrayRef shifts, IntArrayRef dims) {
-  check_defined(x, "roll");
+Tensor roll_values(const Tensor& x, IntArrayRef shifts, IntArrayRef dims) {
   NB_CHECK(!shifts.empty(), RuntimeError, "roll: `shifts` required");
   if (dims.empty() && shifts.size() == 1) {
-    return x.dim() == 0 ? x.clone() : roll(x.flatten(), shifts, {0}).view(x.sizes());
+    return x.dim() == 0 ? x.clone() : roll_values(x.flatten(), shifts, {0}).view(x.sizes());
   }
   NB_CHECK(shifts.size() == dims.size(), RuntimeError, "roll: shifts and dimensions must align. shifts: ",
            shifts.size(), ", dims:", dims.size());
@@ -78,6 +67,51 @@ Tensor roll(const Tensor& x, IntArrayRef shifts, IntArrayRef dims) {
   return out;
 }
 
+}  // namespace
+
+Tensor flip(const Tensor& x, IntArrayRef dims) {
+  check_defined(x, "flip");
+  DimVector strides = x.strides();
+  int64_t offset = x.storage_offset();
+  DimVector seen(size_t(x.dim()), 0);
+  for (int64_t dim : dims) {
+    const int64_t d = wrap_dim(dim, x.dim(), "flip");
+    if (x.dim() == 0) continue;
+    NB_CHECK(!seen[size_t(d)], RuntimeError, "flip: dim ", d, " appears multiple times in the list of dims ",
+             shape_str(dims));
+    seen[size_t(d)] = 1;
+    if (x.sizes()[size_t(d)] > 1) offset += (x.sizes()[size_t(d)] - 1) * strides[size_t(d)];
+    strides[size_t(d)] = -strides[size_t(d)];
+  }
+  Tensor out = make_empty(x.sizes(), x.dtype(), x.device());
+  if (is_floating(x.dtype()) && grad_needed(x)) {
+    set_history(out, make_node("FlipBackward0", {&x}, [dims = DimVector(dims)](FunctionNode&, Grads& g) -> Grads {
+      return {g[0].flip(dims)};
+    }));
+  }
+  if (x.numel() == 0) return out;
+  const TensorImpl reversed(x.impl()->storage(), offset, x.sizes(), std::move(strides), x.dtype());
+  copy_kernel(x.device())(reversed, *out.impl());
+  return out;
+}
+
+Tensor roll(const Tensor& x, IntArrayRef shifts, IntArrayRef dims) {
+  check_defined(x, "roll");
+  Tensor out;
+  {
+    NoGradGuard no_grad;  // the flattened form goes through views; the whole roll is one node
+    out = roll_values(x, shifts, dims);
+  }
+  if (is_floating(x.dtype()) && grad_needed(x)) {
+    DimVector back(shifts);
+    for (int64_t& s : back) s = -s;
+    set_history(out, make_node("RollBackward0", {&x}, [back, dims = DimVector(dims)](FunctionNode&, Grads& g) -> Grads {
+      return {roll(g[0], back, dims)};
+    }));
+  }
+  return out;
+}
+
 std::tuple<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending, bool stable) {
   check_defined(x, "sort");
   const int64_t d = wrap_dim(dim, x.dim(), "sort");
@@ -87,10 +121,12 @@ std::tuple<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending, b
     sort_kernel(x.device())(*at_least_1d(x).impl(), d, descending, stable, *at_least_1d(values).impl(),
                             *at_least_1d(indices).impl());
   }
+  record_selected_values("SortBackward0", x, values, indices, d);
   return {values, indices};
 }
 
 Tensor argsort(const Tensor& x, int64_t dim, bool descending, bool stable) {
+  NoGradGuard no_grad;  // only the indices are wanted: no node for the values
   return std::get<1>(sort(x, dim, descending, stable));
 }
 
@@ -108,6 +144,7 @@ std::tuple<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool la
     topk_kernel(x.device())(*at_least_1d(x).impl(), d, k, largest, sorted, *at_least_1d(values).impl(),
                             *at_least_1d(indices).impl());
   }
+  record_selected_values("TopkBackward0", x, values, indices, d);
   return {values, indices};
 }
 

@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "nabla/autograd.hpp"
 #include "ops/common.hpp"
 
 namespace nabla {
@@ -199,6 +200,7 @@ void add_suffixes(std::string& s, const std::vector<std::string>& suffixes, int6
 
 std::string Tensor::toString() const {
   if (!defined()) return "[ Tensor (undefined) ]";
+  NoGradGuard no_grad;  // formatting reads values; it records nothing
   const std::string prefix = "tensor(";
   const int64_t indent = int64_t(prefix.size());
   std::string s = prefix;
@@ -219,7 +221,9 @@ std::string Tensor::toString() const {
     if (dim() == 0) layout.scalar();
     else layout.nested(0, indent);
   }
-  if (requires_grad()) suffixes.push_back("requires_grad=True");
+  // As torch does: a non-leaf names the node that made it; a leaf says it requires grad.
+  if (const Node* fn = grad_fn()) suffixes.push_back("grad_fn=<" + std::string(fn->name()) + ">");
+  else if (requires_grad()) suffixes.push_back("requires_grad=True");
   add_suffixes(s, suffixes, indent);
   return s;
 }

@@ -1,4 +1,5 @@
 // Tensor's own accessors and the helpers of ops/common.hpp.
+#include "autograd/function.hpp"
 #include "core/kernels/copy.hpp"
 #include "ops/common.hpp"
 
@@ -26,6 +27,10 @@ void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
 }
 
 void begin_write(const Tensor& t, const char* op) {
+  check_inplace_allowed(t, op);
+  NB_CHECK(!(t.requires_grad() && is_grad_enabled()), NotImplementedError, op,
+           ": this in-place op does not record gradients yet, and the tensor requires grad; use the out-of-place "
+           "form, or run it under NoGradGuard if no gradient should flow through it");
   NB_CHECK(!t.impl()->storage()->read_only(), RuntimeError, op,
            ": the tensor is read-only (it shares memory with a read-only NumPy array or buffer); "
            "clone() it to get a writable copy");
@@ -58,13 +63,6 @@ Scalar Tensor::item() const {
     using T = typename decltype(tag)::type;
     return Scalar(*c.impl()->data_as<T>());
   });
-}
-
-Tensor& Tensor::requires_grad_(bool r) {
-  NB_CHECK(!r || is_floating(dtype()), RuntimeError,
-           "only Tensors of floating point dtype can require gradients (got ", dtype_name(dtype()), ")");
-  impl_->set_requires_grad(r);
-  return *this;
 }
 
 }  // namespace nabla

@@ -1,6 +1,10 @@
-// The unary element-wise ops: validate, choose the compute dtype, call the unary kernel.
+// The unary element-wise ops: validate, choose the compute dtype, call the unary kernel; and their
+// gradients, written with forward ops so that they differentiate again.
+#include <cmath>
 #include <limits>
+#include <numbers>
 
+#include "autograd/function.hpp"
 #include "core/kernels/copy.hpp"
 #include "ops/elementwise.hpp"
 #include "nabla/op_table.hpp"
@@ -27,6 +31,99 @@ void check_unary_dtype(UnaryOp op, DType t) {
            dtype_name(t), is_floating(t) ? "" : "; convert the input with .to(nabla::kFloat32) first");
 }
 
+// What a gradient formula reads: the input, the result, or nothing but the incoming gradient.
+enum class Saves : uint8_t { kNothing, kInput, kResult };
+
+Saves saved_by(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::exp: case UnaryOp::expm1: case UnaryOp::sqrt: case UnaryOp::rsqrt: case UnaryOp::tan:
+    case UnaryOp::tanh: case UnaryOp::sigmoid: case UnaryOp::relu: case UnaryOp::reciprocal:
+      return Saves::kResult;
+    case UnaryOp::neg: case UnaryOp::sign: case UnaryOp::floor: case UnaryOp::ceil: case UnaryOp::round:
+    case UnaryOp::trunc:
+      return Saves::kNothing;
+    default:
+      return Saves::kInput;
+  }
+}
+
+// d op(x) / dx times g, in terms of the input x or the result y (whichever saved_by names).
+Tensor unary_backward(UnaryOp op, const Tensor& g, const Tensor& x, const Tensor& y, const ElementwiseParams& p) {
+  using std::numbers::pi;
+  switch (op) {
+    case UnaryOp::neg: return g.neg();
+    case UnaryOp::abs: return g * x.sign();
+    case UnaryOp::sign: case UnaryOp::floor: case UnaryOp::ceil: case UnaryOp::round: case UnaryOp::trunc:
+      return zeros_like(g);
+    case UnaryOp::exp: return g * y;
+    case UnaryOp::expm1: return g * (y + 1);
+    case UnaryOp::log: return g / x;
+    case UnaryOp::log1p: return g / (x + 1);
+    case UnaryOp::log2: return g / (x * std::numbers::ln2);
+    case UnaryOp::sqrt: return g / (y * 2);
+    case UnaryOp::rsqrt: return g * y.pow(3) * -0.5;
+    case UnaryOp::sin: return g * x.cos();
+    case UnaryOp::cos: return g * x.sin().neg();
+    case UnaryOp::tan: return g * (y * y + 1);
+    case UnaryOp::tanh: return g * (1 - y * y);
+    case UnaryOp::sigmoid: return g * (1 - y) * y;
+    case UnaryOp::relu: return where(y > 0, g, Scalar(0));
+    case UnaryOp::gelu: {
+      Tensor cdf = (erf(x * std::numbers::sqrt2 / 2) + 1) * 0.5;
+      Tensor pdf = exp(x * x * -0.5) * (std::numbers::inv_sqrtpi * std::numbers::sqrt2 / 2);
+      return g * (cdf + x * pdf);
+    }
+    case UnaryOp::gelu_tanh: {
+      const double k = std::numbers::sqrt2 * std::numbers::inv_sqrtpi, c = 0.044715;
+      Tensor inner = (x + x.pow(3) * c) * k;
+      Tensor t = inner.tanh();
+      Tensor d_inner = (x * x * (3 * c) + 1) * k;
+      return g * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * d_inner);
+    }
+    case UnaryOp::silu: {
+      Tensor s = x.sigmoid();
+      return g * s * (x * (1 - s) + 1);
+    }
+    case UnaryOp::erf: return g * exp(x * x * -1) * (2 / std::sqrt(pi));
+    case UnaryOp::reciprocal: return g * (y * y).neg();
+    case UnaryOp::square: return g * x * 2;
+    case UnaryOp::clamp: {
+      Tensor inside = ones_like(x, kBool);
+      if (p.has_min) inside = inside & (x >= p.min);
+      if (p.has_max) inside = inside & (x <= p.max);
+      return where(inside, g, Scalar(0));
+    }
+    default:
+      fail<RuntimeError>(kUnaryOpNames[int(op)], ": the derivative is not implemented");
+  }
+}
+
+// "exp" -> "ExpBackward0", as PyTorch names its nodes.
+const char* backward_name(UnaryOp op) {
+  static const auto names = [] {
+    std::vector<std::string> out;
+    for (const char* n : kUnaryOpNames) {
+      std::string s(n);
+      if (s == "gelu_tanh") s = "gelu";
+      s[0] = char(std::toupper(s[0]));
+      out.push_back(s + "Backward0");
+    }
+    return out;
+  }();
+  return names[size_t(op)].c_str();
+}
+
+void record_unary(UnaryOp op, const Tensor& x, const Tensor& out, const ElementwiseParams& p) {
+  auto node = make_node(backward_name(op), {&x}, [op, p](FunctionNode& n, Grads& g) -> Grads {
+    const Saves saves = saved_by(op);
+    Tensor saved = saves == Saves::kNothing ? Tensor() : n.saved(0);
+    return {unary_backward(op, g[0], saves == Saves::kInput ? saved : Tensor(), saves == Saves::kResult ? saved : Tensor(), p)};
+  });
+  if (saved_by(op) == Saves::kInput) node->save(x);
+  if (saved_by(op) == Saves::kResult) node->save_output(out);
+  set_history(out, std::move(node));
+}
+
 Tensor unary_op(UnaryOp op, const Tensor& x, const ElementwiseParams& p = {}, DType common = DType(255)) {
   check_defined(x, kUnaryOpNames[int(op)]);
   check_unary_dtype(op, common == DType(255) ? x.dtype() : common);
@@ -34,6 +131,7 @@ Tensor unary_op(UnaryOp op, const Tensor& x, const ElementwiseParams& p = {}, DT
   Tensor in = x.to(types.compute);
   Tensor out = make_empty(x.sizes(), types.result, x.device());
   unary_kernel(x.device())(op, *in.impl(), *out.impl(), p);
+  if (grad_needed(in) && is_floating(types.result)) record_unary(op, in, out, p);
   return out;
 }
 
@@ -43,6 +141,7 @@ Tensor& unary_op_(UnaryOp op, Tensor& x, const ElementwiseParams& p = {}, DType 
   check_unary_dtype(op, common == DType(255) ? x.dtype() : common);
   auto types = elementwise_types(kUnaryTraits[int(op)].rule, common == DType(255) ? x.dtype() : common);
   check_inplace_cast(types.result, x.dtype(), name);
+  if (grad_needed(x)) return record_inplace(x, name, [&] { return unary_op(op, x, p, common); });
   begin_write(x, name);
   if (types.compute == x.dtype() && types.result == x.dtype()) {
     unary_kernel(x.device())(op, *x.impl(), *x.impl(), p);

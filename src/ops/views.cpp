@@ -1,16 +1,77 @@
-// Views: new sizes/strides/offset over the same storage. No data moves here.
+// Views: new sizes/strides/offset over the same storage. No data moves here. A view of a tensor that
+// requires grad records how its gradient maps back to the input.
 #include <algorithm>
 #include <optional>
 
+#include "autograd/function.hpp"
 #include "ops/common.hpp"
 
 namespace nabla {
 namespace {
 
-Tensor make_view(const Tensor& base, DimVector sizes, DimVector strides, int64_t offset) {
-  return Tensor(make_intrusive<TensorImpl>(base.impl()->storage(), offset, std::move(sizes), std::move(strides),
-                                           base.dtype()));
+// How a view's gradient returns to its input's shape.
+struct ViewGrad {
+  enum Kind : uint8_t { kNone, kReshape, kPermute, kExpand, kGeneric };
+  Kind kind = kNone;
+  const char* name = nullptr;
+  DimVector perm = {};  // kPermute: view dim i is input dim perm[i]
+};
+
+struct Geometry {
+  DimVector sizes, strides;
+  int64_t offset;
+};
+
+// Any view: the flat input index of every view element, found through the storage positions both
+// address, receives that element's gradient (scatter_add, so overlapping views such as unfold add up).
+Tensor generic_view_backward(const Tensor& g, const Geometry& in, const Geometry& view) {
+  const int64_t n = numel_of(in.sizes);
+  Tensor flat_index = arange(n, kInt64);
+  Tensor index;
+  if (contiguous_strides(in.sizes) == in.strides || n == 0) {
+    index = flat_index.as_strided(view.sizes, view.strides, view.offset - in.offset);
+  } else {
+    auto span_end = [](const Geometry& geo) {
+      int64_t last = geo.offset;
+      for (size_t d = 0; d < geo.sizes.size(); ++d) last += (geo.sizes[d] - 1) * geo.strides[d];
+      return last;
+    };
+    const int64_t lo = std::min(in.offset, view.offset), hi = std::max(span_end(in), span_end(view));
+    Tensor positions = full({hi - lo + 1}, -1, kInt64);
+    positions.as_strided(in.sizes, in.strides, in.offset - lo).copy_(flat_index.view(in.sizes));
+    index = positions.as_strided(view.sizes, view.strides, view.offset - lo);
+  }
+  return zeros({n}, g.dtype()).scatter_add(0, index.reshape({-1}), g.reshape({-1})).view(in.sizes);
 }
+
+Tensor view_backward(const Tensor& g, const ViewGrad& how, const Geometry& in, const Geometry& view) {
+  switch (how.kind) {
+    case ViewGrad::kReshape: return g.reshape(in.sizes);
+    case ViewGrad::kPermute: {
+      DimVector inverse(how.perm.size());
+      for (size_t i = 0; i < how.perm.size(); ++i) inverse[size_t(how.perm[i])] = int64_t(i);
+      return g.permute(inverse);
+    }
+    case ViewGrad::kExpand: return g;  // the node sums it back to the input's shape
+    default: return generic_view_backward(g, in, view);
+  }
+}
+
+Tensor make_view(const Tensor& base, DimVector sizes, DimVector strides, int64_t offset, ViewGrad how = {}) {
+  Tensor view(make_intrusive<TensorImpl>(base.impl()->storage(), offset, sizes, strides, base.dtype()));
+  if (how.kind != ViewGrad::kNone && grad_needed(base)) {
+    Geometry in{base.sizes(), base.strides(), base.storage_offset()}, out{std::move(sizes), std::move(strides), offset};
+    set_history(view, make_node(how.name, {&base}, [how = std::move(how), in = std::move(in), out = std::move(out)](
+                                                        FunctionNode&, Grads& g) -> Grads {
+      return {view_backward(g[0], how, in, out)};
+    }));
+    ensure_meta(*view.impl()).differentiable_view = true;
+  }
+  return view;
+}
+
+ViewGrad reshaped(const char* name) { return {ViewGrad::kReshape, name}; }
+ViewGrad generic(const char* name) { return {ViewGrad::kGeneric, name}; }
 
 // Resolves one -1 in `shape` against numel, as view/reshape do.
 DimVector infer_size(IntArrayRef shape, int64_t numel, const char* op) {
@@ -73,22 +134,26 @@ Tensor Tensor::view(IntArrayRef shape) const {
   NB_CHECK(st, RuntimeError, "view: size ", shape_str(s), " is not compatible with input tensor's size ",
            shape_str(sizes()), " and stride ", shape_str(strides()),
            " (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
-  return make_view(*this, std::move(s), std::move(*st), storage_offset());
+  return make_view(*this, std::move(s), std::move(*st), storage_offset(), reshaped("ViewBackward0"));
 }
 
 Tensor Tensor::reshape(IntArrayRef shape) const {
   DimVector s = infer_size(shape, numel(), "reshape");
-  if (auto st = view_strides(sizes(), strides(), s)) return make_view(*this, std::move(s), std::move(*st), storage_offset());
+  if (auto st = view_strides(sizes(), strides(), s))
+    return make_view(*this, std::move(s), std::move(*st), storage_offset(), reshaped("ViewBackward0"));
   return contiguous().view(s);
 }
 
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
   int64_t d0 = wrap_dim(dim0, dim(), "transpose"), d1 = wrap_dim(dim1, dim(), "transpose");
-  if (dim() == 0) return make_view(*this, sizes(), strides(), storage_offset());
+  DimVector perm(static_cast<size_t>(dim()));
+  for (int64_t i = 0; i < dim(); ++i) perm[size_t(i)] = i;
+  if (dim() == 0) return make_view(*this, sizes(), strides(), storage_offset(), {ViewGrad::kPermute, "TransposeBackward0", perm});
   DimVector s = sizes(), st = strides();
   std::swap(s[d0], s[d1]);
   std::swap(st[d0], st[d1]);
-  return make_view(*this, std::move(s), std::move(st), storage_offset());
+  std::swap(perm[size_t(d0)], perm[size_t(d1)]);
+  return make_view(*this, std::move(s), std::move(st), storage_offset(), {ViewGrad::kPermute, "TransposeBackward0", perm});
 }
 
 Tensor Tensor::permute(IntArrayRef dims) const {
@@ -104,7 +169,9 @@ Tensor Tensor::permute(IntArrayRef dims) const {
     s[i] = sizes()[d];
     st[i] = strides()[d];
   }
-  return make_view(*this, std::move(s), std::move(st), storage_offset());
+  DimVector perm(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) perm[i] = wrap_dim(dims[i], dim(), "permute");
+  return make_view(*this, std::move(s), std::move(st), storage_offset(), {ViewGrad::kPermute, "PermuteBackward0", perm});
 }
 
 Tensor Tensor::t() const {
@@ -146,7 +213,7 @@ Tensor Tensor::expand(IntArrayRef shape) const {
     s[i] = want;
     st[i] = have == want ? strides()[i - lead] : 0;
   }
-  return make_view(*this, std::move(s), std::move(st), storage_offset());
+  return make_view(*this, std::move(s), std::move(st), storage_offset(), {ViewGrad::kExpand, "ExpandBackward0"});
 }
 
 Tensor Tensor::squeeze() const {
@@ -156,16 +223,16 @@ Tensor Tensor::squeeze() const {
       s.push_back(sizes()[i]);
       st.push_back(strides()[i]);
     }
-  return make_view(*this, std::move(s), std::move(st), storage_offset());
+  return make_view(*this, std::move(s), std::move(st), storage_offset(), reshaped("SqueezeBackward0"));
 }
 
 Tensor Tensor::squeeze(int64_t d) const {
   int64_t w = wrap_dim(d, dim(), "squeeze");
-  if (dim() == 0 || sizes()[w] != 1) return make_view(*this, sizes(), strides(), storage_offset());
+  if (dim() == 0 || sizes()[w] != 1) return make_view(*this, sizes(), strides(), storage_offset(), reshaped("SqueezeBackward1"));
   DimVector s = sizes(), st = strides();
   s.erase(size_t(w));
   st.erase(size_t(w));
-  return make_view(*this, std::move(s), std::move(st), storage_offset());
+  return make_view(*this, std::move(s), std::move(st), storage_offset(), reshaped("SqueezeBackward1"));
 }
 
 Tensor Tensor::unsqueeze(int64_t d) const {
@@ -174,7 +241,7 @@ Tensor Tensor::unsqueeze(int64_t d) const {
   int64_t stride = w < dim() ? sizes()[w] * strides()[w] : 1;
   s.insert(size_t(w), 1);
   st.insert(size_t(w), stride);
-  return make_view(*this, std::move(s), std::move(st), storage_offset());
+  return make_view(*this, std::move(s), std::move(st), storage_offset(), reshaped("UnsqueezeBackward0"));
 }
 
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
@@ -203,7 +270,7 @@ Tensor Tensor::slice(int64_t d, std::optional<int64_t> start, std::optional<int6
   DimVector s = sizes(), st = strides();
   s[w] = len;
   st[w] = strides()[w] * step;
-  return make_view(*this, std::move(s), std::move(st), storage_offset() + b * strides()[w]);
+  return make_view(*this, std::move(s), std::move(st), storage_offset() + b * strides()[w], generic("SliceBackward0"));
 }
 
 Tensor Tensor::select(int64_t d, int64_t index) const {
@@ -216,7 +283,8 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
   DimVector s = sizes(), st = strides();
   s.erase(size_t(w));
   st.erase(size_t(w));
-  return make_view(*this, std::move(s), std::move(st), storage_offset() + index * strides()[w]);
+  return make_view(*this, std::move(s), std::move(st), storage_offset() + index * strides()[w],
+                   generic("SelectBackward0"));
 }
 
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
@@ -244,7 +312,7 @@ Tensor Tensor::as_strided(IntArrayRef s, IntArrayRef st, std::optional<int64_t> 
   NB_CHECK(off >= 0 && (last < 0 || size_t(last) < capacity), RuntimeError, "as_strided: setStorage: sizes ",
            shape_str(s), ", strides ", shape_str(st), ", storage offset ", off,
            " require more elements than the storage holds (", capacity, ")");
-  return make_view(*this, DimVector(s), DimVector(st), off);
+  return make_view(*this, DimVector(s), DimVector(st), off, generic("AsStridedBackward0"));
 }
 
 Tensor Tensor::unfold(int64_t d, int64_t size, int64_t step) const {
@@ -260,7 +328,7 @@ Tensor Tensor::unfold(int64_t d, int64_t size, int64_t step) const {
   }
   s.push_back(size);
   st.push_back(dim() == 0 ? 1 : strides()[w]);
-  return make_view(*this, std::move(s), std::move(st), storage_offset());
+  return make_view(*this, std::move(s), std::move(st), storage_offset(), generic("UnfoldBackward0"));
 }
 
 Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
@@ -283,7 +351,7 @@ Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
     }
   s.push_back(len);
   st.push_back(strides()[a] + strides()[b]);
-  return make_view(*this, std::move(s), std::move(st), off);
+  return make_view(*this, std::move(s), std::move(st), off, generic("DiagonalBackward0"));
 }
 
 Tensor Tensor::detach() const { return make_view(*this, sizes(), strides(), storage_offset()); }

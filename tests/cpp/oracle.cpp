@@ -148,6 +148,13 @@ Result eval(const std::string& expr, const std::vector<nb::Tensor>& inputs) {
   return r;
 }
 
+Result exec(const std::string& statements, const std::vector<nb::Tensor>& inputs) {
+  // The protocol carries one line of expression: the statements travel hex-encoded.
+  return eval("(lambda g: (exec(bytes.fromhex('" + hex(statements.data(), statements.size()) +
+                  "').decode(), g), g['result'])[1])(dict(globals()))",
+              inputs);
+}
+
 std::string str(const std::string& expr, const std::vector<nb::Tensor>& inputs) {
   std::string head = request("STR", expr, inputs);
   if (head.rfind("STR ", 0) != 0) {

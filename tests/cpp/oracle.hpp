@@ -24,6 +24,9 @@ struct Result {
 // Evaluates a Python expression with the inputs bound to a, b, c, ... (as torch tensors; as
 // NumPy arrays for uint16/32/64, which torch 1.13 lacks). Tuples give several outputs.
 Result eval(const std::string& expr, const std::vector<nabla::Tensor>& inputs = {});
+// Runs Python statements (several lines) in the same scope as eval; their value is what they
+// assign to `result`.
+Result exec(const std::string& statements, const std::vector<nabla::Tensor>& inputs = {});
 // str() of the expression's value, e.g. what print(t) shows.
 std::string str(const std::string& expr, const std::vector<nabla::Tensor>& inputs = {});
 

@@ -33,6 +33,9 @@ class TensorImpl final : public RefCounted {
 
   // Changes the view in place (used by in-place view ops such as squeeze_ and by as_strided_).
   void set_geometry(DimVector sizes, DimVector strides, int64_t offset);
+  // Takes src's storage, view and dtype while keeping this tensor's identity and autograd state: what
+  // PyTorch's `param.data = src` does (nn::Module::to converts parameters this way).
+  void set_data(const TensorImpl& src);
 
   bool requires_grad() const { return requires_grad_; }
   void set_requires_grad(bool v) { requires_grad_ = v; }

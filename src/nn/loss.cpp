@@ -1,0 +1,235 @@
+// The losses, functional and modules, with PyTorch 1.13's semantics (aten/src/ATen/native/Loss.cpp,
+// LossNLL.cpp): class indices or probabilities, class weights, ignore_index, label smoothing.
+#include <cmath>
+
+#include "nabla/nn/loss.hpp"
+#include "nabla/ops.hpp"
+#include "nn/common.hpp"
+
+namespace nabla::nn {
+namespace detail {
+
+Reduction parse_reduction(const std::string& reduction) {
+  if (reduction == "mean") return Reduction::kMean;
+  if (reduction == "sum") return Reduction::kSum;
+  if (reduction == "none") return Reduction::kNone;
+  throw ValueError(reduction + " is not a valid value for reduction (use \"mean\", \"sum\" or \"none\")");
+}
+
+Tensor reduce_loss(const Tensor& loss, Reduction reduction) {
+  switch (reduction) {
+    case Reduction::kMean: return loss.mean();
+    case Reduction::kSum: return loss.sum();
+    default: return loss;
+  }
+}
+
+}  // namespace detail
+
+namespace functional {
+namespace {
+
+using detail::list_str;
+using detail::Reduction;
+
+int64_t class_dim_of(const Tensor& input) { return input.dim() == 1 ? 0 : 1; }
+
+// weight viewed to broadcast along the class dim of `input`.
+Tensor class_weight_view(const Tensor& weight, const Tensor& input) {
+  if (input.dim() <= 1) return weight;
+  DimVector shape(size_t(input.dim()), 1);
+  shape[1] = weight.numel();
+  return weight.view(shape);
+}
+
+void check_class_weight(const Tensor& weight, int64_t classes, const char* op) {
+  NB_CHECK(!weight.defined() || (weight.dim() == 1 && weight.numel() == classes), RuntimeError, op,
+           ": weight tensor should be defined either for all ", classes, " classes or no classes but got weight "
+           "tensor of shape: ", list_str(weight.sizes()));
+}
+
+// Checks class-index targets against the input; returns whether any target equals ignore_index.
+bool check_class_targets(const Tensor& input, const Tensor& target, int64_t ignore_index, const char* op) {
+  NB_CHECK(input.dim() >= 1, ValueError, op, ": Expected 1 or more dimensions (got ", input.dim(), ")");
+  NB_CHECK(input.is_floating_point(), RuntimeError, op, ": expected a floating point input, got ",
+           dtype_name(input.dtype()));
+  NB_CHECK(target.dtype() == kInt64, RuntimeError, op, ": expected scalar type Long (int64 class indices) for the "
+           "target but found ", dtype_name(target.dtype()),
+           target.is_floating_point() ? "; class probabilities need a target of the input's shape"
+                                      : "; convert it with target.to(nabla::kInt64)");
+  if (input.dim() == 1) {
+    NB_CHECK(target.dim() == 0, RuntimeError, op, ": input of shape ", list_str(input.sizes()),
+             " (one sample) expects a 0-d target, got target of shape ", list_str(target.sizes()));
+  } else {
+    NB_CHECK(target.dim() >= 1 && input.size(0) == target.size(0), ValueError, op, ": Expected input batch_size (",
+             input.size(0), ") to match target batch_size (", target.dim() ? target.size(0) : 0, ").");
+    DimVector expected = input.sizes();
+    expected.erase(1);
+    NB_CHECK(target.sizes() == expected, RuntimeError, op, ": Expected target size ", list_str(expected), ", got ",
+             list_str(target.sizes()), " (input of shape ", list_str(input.sizes()), ")");
+  }
+  const int64_t classes = input.size(class_dim_of(input));
+  const Tensor ignored = target == ignore_index;
+  const Tensor invalid = ((target < 0) | (target >= classes)) & ~ignored;
+  if (invalid.any().item<bool>()) {
+    const int64_t bad = target.masked_select(invalid).flatten()[0].item<int64_t>();
+    throw IndexError(std::string(op) + ": Target " + std::to_string(bad) + " is out of bounds (" +
+                     std::to_string(classes) + " classes).");
+  }
+  return ignored.any().item<bool>();
+}
+
+}  // namespace
+
+Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& reduction) {
+  const Reduction r = detail::parse_reduction(reduction);
+  return detail::reduce_loss((input - target).square(), r);
+}
+
+Tensor l1_loss(const Tensor& input, const Tensor& target, const std::string& reduction) {
+  const Reduction r = detail::parse_reduction(reduction);
+  return detail::reduce_loss((input - target).abs(), r);
+}
+
+Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
+                const std::string& reduction) {
+  const Reduction r = detail::parse_reduction(reduction);
+  const bool any_ignored = check_class_targets(input, target, ignore_index, "nll_loss");
+  const int64_t class_dim = class_dim_of(input);
+  check_class_weight(weight, input.size(class_dim), "nll_loss");
+
+  const Tensor kept = any_ignored ? target != ignore_index : Tensor();
+  const Tensor safe_target = any_ignored ? target.masked_fill(~kept, 0) : target;
+  const Tensor picked = input.gather(class_dim, safe_target.unsqueeze(class_dim)).squeeze(class_dim);
+  // Per-target weights; ignored targets weigh 0.
+  Tensor w;
+  if (weight.defined()) w = weight.index_select(0, safe_target.reshape({-1})).view(target.sizes());
+  if (any_ignored) w = w.defined() ? w * kept : kept.to(input.dtype());
+  const Tensor loss = w.defined() ? -picked * w : -picked;
+  switch (r) {
+    case Reduction::kNone: return loss;
+    case Reduction::kSum: return loss.sum();
+    default: return w.defined() ? loss.sum() / w.sum() : loss.mean();
+  }
+}
+
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
+                     const std::string& reduction, double label_smoothing) {
+  const Reduction r = detail::parse_reduction(reduction);
+  NB_CHECK(label_smoothing >= 0 && label_smoothing <= 1, ValueError,
+           "cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
+  NB_CHECK(input.dim() >= 1, ValueError, "cross_entropy: Expected 1 or more dimensions (got ", input.dim(), ")");
+  const int64_t class_dim = class_dim_of(input), classes = input.size(class_dim);
+  const Tensor log_probs = input.log_softmax(class_dim);
+
+  if (input.sizes() == target.sizes()) {
+    // Class probabilities.
+    NB_CHECK(target.is_floating_point(), RuntimeError,
+             "cross_entropy: Expected floating point type for target with class probabilities, got ",
+             dtype_name(target.dtype()), " (a target of the input's shape ", list_str(input.sizes()),
+             " holds probabilities; class indices have no class dim)");
+    NB_CHECK(ignore_index < 0, RuntimeError, "cross_entropy: ignore_index is not supported for floating point target");
+    check_class_weight(weight, classes, "cross_entropy");
+    const Tensor t = label_smoothing > 0 ? target * (1 - label_smoothing) + label_smoothing / double(classes) : target;
+    Tensor terms = log_probs * t;
+    if (weight.defined()) terms = terms * class_weight_view(weight, input);
+    switch (r) {
+      case Reduction::kNone: return -terms.sum(class_dim);
+      case Reduction::kSum: return -terms.sum();
+      default: return -terms.sum() / double(input.numel() / std::max<int64_t>(classes, 1));
+    }
+  }
+
+  const Tensor nll = nll_loss(log_probs, target, weight, ignore_index, reduction);
+  if (label_smoothing == 0) return nll;
+  // Label smoothing with class indices: (1 - eps) * nll + eps / C * (the loss against a uniform target).
+  const Tensor ignored = target == ignore_index;
+  Tensor smooth = weight.defined() ? -(log_probs * class_weight_view(weight, input)).sum(class_dim)
+                                   : -log_probs.sum(class_dim);
+  smooth = smooth.masked_fill(ignored, 0.0);
+  switch (r) {
+    case Reduction::kSum: smooth = smooth.sum(); break;
+    case Reduction::kMean:
+      smooth = weight.defined() ? smooth.sum() / weight.index_select(0, target.masked_select(~ignored)).sum()
+                                : smooth.sum() / (~ignored).sum();
+      break;
+    default: break;
+  }
+  return nll * (1 - label_smoothing) + smooth * (label_smoothing / double(classes));
+}
+
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
+                            const std::string& reduction) {
+  const Reduction r = detail::parse_reduction(reduction);
+  NB_CHECK(input.sizes() == target.sizes(), ValueError, "binary_cross_entropy: Using a target size (",
+           list_str(target.sizes()), ") that is different to the input size (", list_str(input.sizes()),
+           ") is deprecated. Please ensure they have the same size.");
+  NB_CHECK(((input >= 0) & (input <= 1)).all().item<bool>(), RuntimeError,
+           "binary_cross_entropy: all elements of input should be between 0 and 1 (apply sigmoid first, or use "
+           "binary_cross_entropy_with_logits)");
+  // -(y log x + (1 - y) log(1 - x)) with each log clamped to >= -100.
+  Tensor loss = (target - 1) * (-input).log1p().clamp(-100) - target * input.log().clamp(-100);
+  if (weight.defined()) loss = loss * weight;
+  return detail::reduce_loss(loss, r);
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,
+                                        const std::string& reduction, const Tensor& pos_weight) {
+  const Reduction r = detail::parse_reduction(reduction);
+  NB_CHECK(input.sizes() == target.sizes(), ValueError, "binary_cross_entropy_with_logits: Target size (",
+           list_str(target.sizes()), ") must be the same as input size (", list_str(input.sizes()), ")");
+  // (1 - y) x + l * log(1 + exp(-x)) with l = 1 + (pos_weight - 1) y, written with m = max(-x, 0) so
+  // that no exp overflows: log(1 + exp(-x)) = m + log(exp(-m) + exp(-x - m)).
+  const Tensor max_val = (-input).clamp(0);
+  const Tensor log_term = ((-max_val).exp() + (-input - max_val).exp()).log() + max_val;
+  Tensor loss = (1 - target) * input;
+  loss = pos_weight.defined() ? loss + ((pos_weight - 1) * target + 1) * log_term : loss + log_term;
+  if (weight.defined()) loss = loss * weight;
+  return detail::reduce_loss(loss, r);
+}
+
+}  // namespace functional
+
+MSELoss::MSELoss(std::string reduction_) : reduction(std::move(reduction_)) { detail::parse_reduction(reduction); }
+Tensor MSELoss::forward(const Tensor& input, const Tensor& target) { return F::mse_loss(input, target, reduction); }
+
+L1Loss::L1Loss(std::string reduction_) : reduction(std::move(reduction_)) { detail::parse_reduction(reduction); }
+Tensor L1Loss::forward(const Tensor& input, const Tensor& target) { return F::l1_loss(input, target, reduction); }
+
+NLLLoss::NLLLoss(NLLLossOptions options_) : options(std::move(options_)) {
+  detail::parse_reduction(options.reduction);
+  register_buffer("weight", options.weight);
+}
+Tensor NLLLoss::forward(const Tensor& input, const Tensor& target) {
+  return F::nll_loss(input, target, options.weight, options.ignore_index, options.reduction);
+}
+
+CrossEntropyLoss::CrossEntropyLoss(CrossEntropyLossOptions options_) : options(std::move(options_)) {
+  detail::parse_reduction(options.reduction);
+  NB_CHECK(options.label_smoothing >= 0 && options.label_smoothing <= 1, ValueError,
+           "CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0. Got: ", options.label_smoothing);
+  register_buffer("weight", options.weight);
+}
+Tensor CrossEntropyLoss::forward(const Tensor& input, const Tensor& target) {
+  return F::cross_entropy(input, target, options.weight, options.ignore_index, options.reduction,
+                          options.label_smoothing);
+}
+
+BCELoss::BCELoss(BCELossOptions options_) : options(std::move(options_)) {
+  detail::parse_reduction(options.reduction);
+  register_buffer("weight", options.weight);
+}
+Tensor BCELoss::forward(const Tensor& input, const Tensor& target) {
+  return F::binary_cross_entropy(input, target, options.weight, options.reduction);
+}
+
+BCEWithLogitsLoss::BCEWithLogitsLoss(BCEWithLogitsLossOptions options_) : options(std::move(options_)) {
+  detail::parse_reduction(options.reduction);
+  register_buffer("weight", options.weight);
+  register_buffer("pos_weight", options.pos_weight);
+}
+Tensor BCEWithLogitsLoss::forward(const Tensor& input, const Tensor& target) {
+  return F::binary_cross_entropy_with_logits(input, target, options.weight, options.reduction, options.pos_weight);
+}
+
+}  // namespace nabla::nn

@@ -77,7 +77,12 @@ void run_gemm(GemmMatrix a, GemmMatrix b, const Tensor& out, DimVector batch, in
 // over broadcast batch dims.
 struct ProductDims {
   int64_t a, b;
+  bool b_transposed = false;  // b is a 2-D transpose of a contiguous matrix, as Linear's weight.t() is
 };
+ProductDims dims_of(const Tensor& a, const Tensor& b) {
+  const bool transposed = b.dim() == 2 && b.size(0) > 1 && b.size(1) > 1 && b.stride(0) == 1 && b.stride(1) == b.size(0);
+  return {a.dim(), b.dim(), transposed};
+}
 std::array<Tensor, 2> product_backward(const Tensor& g, const Tensor& a, const Tensor& b, ProductDims dims,
                                        bool need_a, bool need_b) {
   Tensor g2 = dims.b == 1 ? g.unsqueeze(-1) : g;
@@ -90,7 +95,11 @@ std::array<Tensor, 2> product_backward(const Tensor& g, const Tensor& a, const T
   }
   if (need_b) {
     const Tensor a2 = dims.a == 1 ? a.unsqueeze(0) : a;
-    if (dims.b == 2 && dims.a > 2) {
+    if (dims.b_transposed && dims.a == 2) {
+      // The gradient gets b's own layout, so that it arrives at the matrix b was transposed from as a
+      // contiguous tensor that the leaf can keep without a copy.
+      gb = mm(g2.t(), a2).t();
+    } else if (dims.b == 2 && dims.a > 2) {
       // A matrix shared by a batch: one product over the batch's rows instead of one per batch entry.
       gb = mm(a2.reshape({-1, a2.size(-1)}).t(), g2.reshape({-1, g2.size(-1)}));
     } else {
@@ -114,7 +123,7 @@ const char* product_grad_name(std::string_view op, const Tensor& a, const Tensor
 
 void record_product(const char* op, const Tensor& a, const Tensor& b, const Tensor& out) {
   auto node = make_node(product_grad_name(op, a, b), {&a, &b},
-                        [dims = ProductDims{a.dim(), b.dim()}](FunctionNode& n, Grads& g) -> Grads {
+                        [dims = dims_of(a, b)](FunctionNode& n, Grads& g) -> Grads {
     auto [ga, gb] = product_backward(g[0], n.saved(0), n.saved(1), dims, n.needs_grad(0), n.needs_grad(1));
     return {ga, gb};
   });
@@ -208,11 +217,12 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, const Scalar&
   if (beta.to_double() != 0) copy_kernel(out.device())(*bias.impl(), *out.impl());
   run_gemm(matrix_of(a, true, {}), matrix_of(b, false, {}), out, {}, m, n, a.size(1), alpha, beta);
   if (is_floating(out.dtype()) && grad_needed(bias, a, b)) {
-    auto node = make_node("AddmmBackward0", {&bias, &a, &b}, [beta, alpha](FunctionNode& n, Grads& g) -> Grads {
+    auto node = make_node("AddmmBackward0", {&bias, &a, &b}, [beta, alpha, dims = dims_of(a, b)](FunctionNode& n,
+                                                                                                   Grads& g) -> Grads {
       auto scaled = [](const Tensor& t, const Scalar& s) { return s.to_double() == 1 ? t : t * s; };
       Tensor gbias = n.needs_grad(0) ? scaled(g[0], beta) : Tensor();
       auto [ga, gb] =
-          product_backward(scaled(g[0], alpha), n.saved(0), n.saved(1), {2, 2}, n.needs_grad(1), n.needs_grad(2));
+          product_backward(scaled(g[0], alpha), n.saved(0), n.saved(1), dims, n.needs_grad(1), n.needs_grad(2));
       return {gbias, ga, gb};
     });
     node->save(node->needs_grad(2) ? a : Tensor());

@@ -7,26 +7,14 @@
 #include "nabla/data.hpp"
 #include "nabla/io.hpp"
 #include "oracle.hpp"
+#include "test_support.hpp"
 
 namespace nb = nabla;
+using test_support::raises;
 namespace data = nabla::data;
 
 namespace {
 
-// Runs f, which must raise E whose message contains `part`.
-template <typename E, typename F>
-::testing::AssertionResult raises(F&& f, std::string_view part) {
-  try {
-    f();
-  } catch (const E& e) {
-    if (std::string(e.what()).find(part) == std::string::npos)
-      return ::testing::AssertionFailure() << "message '" << e.what() << "' lacks '" << part << "'";
-    return ::testing::AssertionSuccess();
-  } catch (const std::exception& e) {
-    return ::testing::AssertionFailure() << "raised another exception: " << e.what();
-  }
-  return ::testing::AssertionFailure() << "raised nothing";
-}
 
 // Forwards to another dataset, hiding its type: the DataLoader then takes its general path.
 class Opaque : public data::Dataset {

@@ -9,8 +9,10 @@
 
 #include "nabla/io.hpp"
 #include "oracle.hpp"
+#include "test_support.hpp"
 
 namespace nb = nabla;
+using test_support::raises;
 namespace fs = std::filesystem;
 
 namespace {
@@ -55,21 +57,6 @@ void write_bytes(const std::string& path, std::string_view bytes) {
   return ::testing::AssertionSuccess();
 }
 
-// Runs f, which must raise nabla::RuntimeError whose message contains every one of `parts`.
-template <typename F>
-::testing::AssertionResult raises_runtime_error(F&& f, std::initializer_list<std::string_view> parts) {
-  try {
-    f();
-  } catch (const nb::RuntimeError& e) {
-    const std::string message = e.what();
-    for (std::string_view p : parts)
-      if (message.find(p) == std::string::npos) return ::testing::AssertionFailure() << "message '" << message << "' lacks '" << p << "'";
-    return ::testing::AssertionSuccess();
-  } catch (const std::exception& e) {
-    return ::testing::AssertionFailure() << "raised another exception: " << e.what();
-  }
-  return ::testing::AssertionFailure() << "raised nothing";
-}
 
 // A state dict with every dtype, a 0-d, an empty and a non-contiguous tensor.
 nb::StateDict sample_dict() {
@@ -223,11 +210,11 @@ TEST_F(IoSafetensors, TruncatedFileRaisesAtEveryCut) {
   for (size_t n = 0; n < bytes.size(); ++n) {
     SCOPED_TRACE(n);
     write_bytes(cut, std::string_view(bytes).substr(0, n));
-    EXPECT_TRUE(raises_runtime_error([&] { nb::load(cut); }, {"load: " + cut + ": "}));
+    EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::load(cut); }, {"load: " + cut + ": "}));
   }
   // One byte too many is damage as well.
   write_bytes(cut, bytes + '\0');
-  EXPECT_TRUE(raises_runtime_error([&] { nb::load(cut); }, {"belong to no tensor"}));
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::load(cut); }, {"belong to no tensor"}));
 }
 
 TEST_F(IoSafetensors, FlippedHeaderBytesNeverCrash) {
@@ -314,7 +301,7 @@ TEST_F(IoSafetensors, DamagedHeadersRaiseClearErrors) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.json.substr(0, 80));
     with_header(c.json, c.data_bytes);
-    EXPECT_TRUE(raises_runtime_error([&] { nb::load(file); }, {"load: " + file + ": ", c.expected}));
+    EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::load(file); }, {"load: " + file + ": ", c.expected}));
   }
   // Escapes that are valid decode to the right name.
   with_header(R"({"\u00e9\ud83d\ude00\/\t":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}  )", 1);
@@ -322,11 +309,11 @@ TEST_F(IoSafetensors, DamagedHeadersRaiseClearErrors) {
 
   // The length field itself.
   write_bytes(file, std::string("\x10\0\0\0", 4));
-  EXPECT_TRUE(raises_runtime_error([&] { nb::load(file); }, {"has 4 bytes, too few"}));
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::load(file); }, {"has 4 bytes, too few"}));
   write_bytes(file, std::string("\xff\xff\xff\xff\xff\xff\xff\xff{}", 10));
-  EXPECT_TRUE(raises_runtime_error([&] { nb::load(file); }, {"the header length 18446744073709551615 exceeds the 2 bytes"}));
-  EXPECT_TRUE(raises_runtime_error([&] { nb::load(path("missing.safetensors")); }, {"missing.safetensors: cannot open: No such file"}));
-  EXPECT_TRUE(raises_runtime_error([&] { nb::load(dir_); }, {"not a regular file"}));
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::load(file); }, {"the header length 18446744073709551615 exceeds the 2 bytes"}));
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::load(path("missing.safetensors")); }, {"missing.safetensors: cannot open: No such file"}));
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::load(dir_); }, {"not a regular file"}));
 }
 
 TEST_F(IoSafetensors, FailedSaveLeavesPreviousFile) {
@@ -346,7 +333,7 @@ TEST_F(IoSafetensors, FailedSaveLeavesPreviousFile) {
   small.rlim_cur = 64 * 1024;
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
   auto big_save = [&] { nb::save(big, file); };
-  const auto outcome = raises_runtime_error(big_save, {"save: " + file + ": write failed: File too large"});
+  const auto outcome = raises<nb::RuntimeError>(big_save, {"save: " + file + ": write failed: File too large"});
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
   EXPECT_TRUE(outcome);
   EXPECT_EQ(read_bytes(file), old_bytes);
@@ -354,10 +341,10 @@ TEST_F(IoSafetensors, FailedSaveLeavesPreviousFile) {
   EXPECT_TRUE(same_bits(nb::load(file).at("w"), old_dict.at("w")));
 
   // Other failures: a missing directory, a directory in the way, bad names.
-  EXPECT_TRUE(raises_runtime_error([&] { nb::save(old_dict, path("no/such/dir/m.safetensors")); },
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::save(old_dict, path("no/such/dir/m.safetensors")); },
                                    {"save: " + path("no/such/dir/m.safetensors") + ": cannot create the temporary file", "No such file"}));
   fs::create_directory(path("taken"));
-  EXPECT_TRUE(raises_runtime_error([&] { nb::save(old_dict, path("taken")); }, {"save: " + path("taken") + ": cannot rename"}));
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::save(old_dict, path("taken")); }, {"save: " + path("taken") + ": cannot rename"}));
   EXPECT_EQ(listing(), (std::vector<std::string>{"model.safetensors", "taken"}));
   nb::StateDict reserved;
   reserved.insert("__metadata__", nb::zeros({1}));
@@ -430,17 +417,17 @@ TEST_F(IoIdx, DamagedFilesRaise) {
   for (size_t n = 0; n < good.size(); ++n) {
     SCOPED_TRACE(n);
     write_bytes(file, std::string_view(good).substr(0, n));
-    EXPECT_TRUE(raises_runtime_error([&] { nb::read_idx(file); }, {"read_idx: " + file + ": "}));
+    EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::read_idx(file); }, {"read_idx: " + file + ": "}));
   }
   write_bytes(file, good + "x");
-  EXPECT_TRUE(raises_runtime_error([&] { nb::read_idx(file); }, {"declares (2, 3) int32 elements (24 bytes) but 25 bytes follow"}));
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::read_idx(file); }, {"declares (2, 3) int32 elements (24 bytes) but 25 bytes follow"}));
   write_bytes(file, "\x01" + good.substr(1));
-  EXPECT_TRUE(raises_runtime_error([&] { nb::read_idx(file); }, {"not an IDX file"}));
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::read_idx(file); }, {"not an IDX file"}));
   write_bytes(file, idx_bytes(0x0A, {1}, "a"));
-  EXPECT_TRUE(raises_runtime_error([&] { nb::read_idx(file); }, {"unknown IDX element type 10"}));
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::read_idx(file); }, {"unknown IDX element type 10"}));
   write_bytes(file, idx_bytes(0x0E, {65535, 65535, 65535, 65535, 65535}, ""));
-  EXPECT_TRUE(raises_runtime_error([&] { nb::read_idx(file); }, {"overflows 64 bits"}));
-  EXPECT_TRUE(raises_runtime_error([&] { nb::read_idx(path("none.gz")); }, {"none.gz: cannot open: No such file"}));
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::read_idx(file); }, {"overflows 64 bits"}));
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::read_idx(path("none.gz")); }, {"none.gz: cannot open: No such file"}));
 
   // Compressed: cut anywhere, a damaged checksum, a header claiming more than gzip can hold.
   write_bytes(file, good);
@@ -453,17 +440,17 @@ TEST_F(IoIdx, DamagedFilesRaise) {
   for (size_t n = 1; n < compressed.size(); ++n) {
     SCOPED_TRACE(n);
     write_bytes(cut, std::string_view(compressed).substr(0, n));
-    EXPECT_TRUE(raises_runtime_error([&] { nb::read_idx(cut); }, {"read_idx: " + cut + ": "}));
+    EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::read_idx(cut); }, {"read_idx: " + cut + ": "}));
   }
   std::string bad_crc = compressed;
   bad_crc[bad_crc.size() - 6] ^= 0x55;
   write_bytes(cut, bad_crc);
-  EXPECT_TRUE(raises_runtime_error([&] { nb::read_idx(cut); }, {"corrupt gzip data"}));
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::read_idx(cut); }, {"corrupt gzip data"}));
   const oracle::Result h = oracle::exec("import gzip, struct\nopen('" + cut +
                                         "', 'wb').write(gzip.compress(bytes([0, 0, 8, 2]) + struct.pack('>II', 60000, 60000)))\n"
                                         "result = torch.zeros(1)");
   ASSERT_TRUE(h.ok) << h.error_message;
-  EXPECT_TRUE(raises_runtime_error([&] { nb::read_idx(cut); }, {"more than a gzip file of"}));
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { nb::read_idx(cut); }, {"more than a gzip file of"}));
 }
 
 TEST_F(IoIdx, FashionMnistMatchesPython) {

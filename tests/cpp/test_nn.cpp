@@ -6,8 +6,10 @@
 #include "nabla/autograd.hpp"
 #include "nabla/nn.hpp"
 #include "oracle.hpp"
+#include "test_support.hpp"
 
 namespace nb = nabla;
+using test_support::raises;
 namespace nn = nabla::nn;
 namespace F = nabla::nn::F;
 
@@ -30,19 +32,6 @@ oracle::Result run_python(const std::string& statements, const std::string& resu
                       inputs);
 }
 
-template <class E, class Fn>
-::testing::AssertionResult raises(Fn&& fn, const std::string& part) {
-  try {
-    fn();
-  } catch (const E& e) {
-    if (std::string(e.what()).find(part) == std::string::npos)
-      return ::testing::AssertionFailure() << "message '" << e.what() << "' lacks '" << part << "'";
-    return ::testing::AssertionSuccess();
-  } catch (const std::exception& e) {
-    return ::testing::AssertionFailure() << "raised another exception: " << e.what();
-  }
-  return ::testing::AssertionFailure() << "did not raise";
-}
 
 const oracle::Tolerance kExact{0, 0};
 

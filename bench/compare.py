@@ -192,12 +192,16 @@ def main():
         torch_seconds[threads] = time_python(torch, reps)
     torch.set_num_threads(torch_default_threads)
     numpy = time_python(np, reps)
-    print(f"timing PyTorch's Fashion-MNIST MLP epoch ({', '.join(map(str, thread_counts))} threads) ...", flush=True)
+    print(f"timing PyTorch's Fashion-MNIST MLP epoch ({', '.join(map(str, sorted(thread_counts)))} threads) ...",
+          flush=True)
     mlp_seconds = {"nabla": mlp_seconds_by_threads(nabla), "libtorch": mlp_seconds_by_threads(libtorch),
-                   "pytorch": {t: training.mlp_epoch_seconds(t) for t in thread_counts}}
-    mlp_best = {library: min(by_threads.items(), key=lambda item: item[1]) for library, by_threads in mlp_seconds.items()}
+                   "pytorch": training.mlp_epoch_seconds(sorted(thread_counts))}
+    # (threads, seconds) of each library's fastest thread count.
+    mlp_best = {library: min(by_threads.items(), key=lambda item: item[1])
+                for library, by_threads in mlp_seconds.items()}
     mlp_flops = training.mlp_gemm_flops(training.fashion_mnist_train()[0].shape[0])
-    gemm_limit_flops_per_second = 2 * 2048**3 / min(nabla["BM_matmul/2048"]["seconds"], nabla["BM_sgemm/2048"]["seconds"])
+    gemm_2048_seconds = min(nabla["BM_matmul/2048"]["seconds"], nabla["BM_sgemm/2048"]["seconds"])
+    gemm_limit_flops_per_second = 2 * 2048**3 / gemm_2048_seconds
     nabla_mlp_flops_per_second = mlp_flops / mlp_best["nabla"][1]
 
     print("timing compilation and sizing the libraries ...", flush=True)
@@ -269,12 +273,13 @@ def main():
         f"Linear(1,1) on the seed's 15 points. Chain: {training.CHAIN_ROUNDS} x (mul, add, tanh, sub) on "
         f"{training.CHAIN_NUMEL} float32 elements, then sum().backward(). MLP epoch: 784-256-128-10, ReLU, "
         f"cross-entropy, SGD momentum {training.MLP_MOMENTUM}, batches of {training.MLP_BATCH_SIZE} by index_select "
-        f"from a randperm, median of {training.MLP_TIMED_EPOCHS} epochs after a warm-up one; nabla and LibTorch at "
-        f"their best thread count, PyTorch per column. By thread count: nabla {by_threads('nabla')}; LibTorch "
-        f"{by_threads('libtorch')}; PyTorch {by_threads('pytorch')}. OpenBLAS column of the MLP: the time the "
-        f"epoch's GEMM work (6 x examples x sum(in x out) = {mlp_flops / 1e9:.1f} GFLOP) takes at the machine's "
-        f"GEMM limit (2048x2048 sgemm on all threads, {gemm_limit_flops_per_second / 1e9:.0f} GFLOP/s) over nabla's "
-        f"time: nabla reaches {nabla_mlp_flops_per_second / 1e9:.1f} GFLOP/s, "
+        f"from a randperm, median of {training.MLP_TIMED_EPOCHS} epochs per thread count after one warm-up epoch; "
+        f"nabla and LibTorch at their best thread count, PyTorch per column. By thread count: nabla "
+        f"{by_threads('nabla')}; LibTorch {by_threads('libtorch')}; PyTorch {by_threads('pytorch')}. OpenBLAS "
+        f"column of the MLP: the time the epoch's GEMM work (6 x examples x sum(in x out) = {mlp_flops / 1e9:.1f} "
+        f"GFLOP) takes at the machine's GEMM limit (2048x2048 sgemm on all threads, "
+        f"{gemm_limit_flops_per_second / 1e9:.0f} GFLOP/s) over nabla's time: nabla reaches "
+        f"{nabla_mlp_flops_per_second / 1e9:.1f} GFLOP/s, "
         f"{100 * nabla_mlp_flops_per_second / gemm_limit_flops_per_second:.0f}% of it.", width=110))
 
     (build / "bench").mkdir(exist_ok=True)

@@ -81,8 +81,8 @@ def fashion_mnist_train():
     return (images.to(torch.float32) / 255).reshape(images.shape[0], MLP_WIDTHS[0]), labels.to(torch.int64)
 
 
-def mlp_epoch_seconds(threads):
-    """Median seconds of MLP_TIMED_EPOCHS epochs on `threads` threads, after one warm-up epoch."""
+def mlp_epoch_seconds(thread_counts):
+    """{threads: median seconds of MLP_TIMED_EPOCHS epochs} for each thread count, after one warm-up epoch."""
     inputs, labels = fashion_mnist_train()
     torch.manual_seed(0)
     layers = []
@@ -101,15 +101,19 @@ def mlp_epoch_seconds(threads):
             loss.backward()
             optimizer.step()
 
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    def timed_epoch():
+        start = time.perf_counter()
         epoch()
-        samples = []
-        for _ in range(MLP_TIMED_EPOCHS):
-            start = time.perf_counter()
-            epoch()
-            samples.append(time.perf_counter() - start)
+        return time.perf_counter() - start
+
+    previous_threads = torch.get_num_threads()
+    seconds = {}
+    try:
+        for i, threads in enumerate(thread_counts):
+            torch.set_num_threads(threads)
+            if i == 0:
+                epoch()
+            seconds[threads] = statistics.median(timed_epoch() for _ in range(MLP_TIMED_EPOCHS))
     finally:
         torch.set_num_threads(previous_threads)
-    return statistics.median(samples)
+    return seconds

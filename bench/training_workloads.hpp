@@ -31,7 +31,8 @@ constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 constexpr std::array<int64_t, 4> kMlpWidths = {784, 256, 128, 10};
 constexpr int64_t kMlpBatchSize = 128;
 constexpr double kMlpLearningRate = 0.1, kMlpMomentum = 0.9;
-// Timed epochs per thread count, after one untimed warm-up epoch.
+// Timed epochs per thread count, after one untimed warm-up epoch (one per process, not per thread count:
+// on a loaded machine the slow thread counts cost minutes an epoch).
 constexpr int kMlpTimedEpochs = 3;
 
 // One thread, and one per CPU.

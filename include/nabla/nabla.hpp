@@ -5,6 +5,7 @@
 #include "nabla/data.hpp"
 #include "nabla/index.hpp"
 #include "nabla/io.hpp"
+#include "nabla/np.hpp"
 #include "nabla/nn.hpp"
 #include "nabla/op_table.hpp"
 #include "nabla/ops.hpp"

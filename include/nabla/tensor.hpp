@@ -19,6 +19,9 @@ namespace nabla {
 class TensorIndex;
 class Generator;
 class Node;
+namespace np {
+class ndarray;
+}
 
 // One dim or several: accepts `1`, `{0, 2}` or a span.
 struct Dims {
@@ -121,6 +124,9 @@ class Tensor {
   Tensor detach() const;  // shares storage, drops autograd history
   Tensor& detach_();
   std::vector<Tensor> unbind(int64_t dim = 0) const;
+  // An np::ndarray over this tensor's memory (include nabla/np.hpp). Refuses a tensor that requires grad
+  // (while grad mode is on), one off the CPU, and bfloat16; force = true detaches and copies as needed.
+  np::ndarray numpy(bool force = false) const;
 
   // Filling and in-place random.
   Tensor& fill_(const Scalar& v);

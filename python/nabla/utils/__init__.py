@@ -1,0 +1,2 @@
+"""nabla.utils: data loading (nabla.utils.data)."""
+from . import data

@@ -1,0 +1,95 @@
+#pragma once
+// What the binding files of nabla._C share: the converters between Python objects and nabla's
+// types (dtype objects, scalars, sizes, dims) and one bind_* entry point per area.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+
+#include "nabla/tensor.hpp"
+
+namespace py = pybind11;
+
+namespace nabla {
+class StateDict;
+}
+
+namespace nabla::python {
+
+using TensorClass = py::class_<Tensor>;
+
+// nabla.float32 and friends: one immortal Python object per DType.
+struct DTypeObject {
+  DType value;
+};
+py::handle dtype_object(DType t);
+// A dtype object, or Python's bool/int/float type (torch accepts dtype=float); nullopt otherwise.
+std::optional<DType> dtype_from_py(py::handle h);
+
+// A Python number (bool, int, float, or a NumPy scalar) as a Scalar; nullopt for anything else.
+std::optional<Scalar> scalar_from_py(py::handle h);
+py::object scalar_to_py(const Scalar& s);
+
+// The Tensor held by `h`, or nullptr when `h` is not a Tensor (a Parameter is one).
+const Tensor* tensor_from_py(py::handle h);
+
+// Sizes given as `f(2, 3)`, `f((2, 3))` or `f([2, 3])`.
+DimVector sizes_from_args(const py::args& args);
+DimVector sizes_from_py(py::handle h);
+// A dim argument: an int or a sequence of ints; nullopt for None.
+std::optional<DimVector> dims_from_py(py::handle h);
+
+// A tensor from Python data: a Tensor, a NumPy array, nested sequences of numbers, or a number.
+Tensor tensor_from_data(py::handle data, std::optional<DType> dtype);
+
+// State dicts as Python dicts (insertion-ordered) of name -> Tensor.
+py::dict state_dict_to_py(const StateDict& dict);
+StateDict state_dict_from_py(py::handle dict);
+
+void bind_dtypes(py::module_& m);
+void bind_tensor(py::module_& m, TensorClass& cls);
+void bind_operators(TensorClass& cls);
+void bind_methods(TensorClass& cls);
+void bind_functions(py::module_& m);
+void bind_creation(py::module_& m);
+void bind_indexing(TensorClass& cls);
+void bind_autograd(py::module_& m, TensorClass& cls);
+void bind_numpy(py::module_& m, TensorClass& cls);
+void bind_dlpack(py::module_& m, TensorClass& cls);
+void bind_nn(py::module_& m);
+void bind_optim(py::module_& m);
+void bind_data_io(py::module_& m);
+
+}  // namespace nabla::python
+
+namespace pybind11::detail {
+
+template <>
+struct type_caster<nabla::DType> {
+  PYBIND11_TYPE_CASTER(nabla::DType, const_name("dtype"));
+  bool load(handle src, bool) {
+    auto d = nabla::python::dtype_from_py(src);
+    if (!d) return false;
+    value = *d;
+    return true;
+  }
+  static handle cast(nabla::DType d, return_value_policy, handle) {
+    return nabla::python::dtype_object(d).inc_ref();
+  }
+};
+
+template <>
+struct type_caster<nabla::Scalar> {
+  PYBIND11_TYPE_CASTER(nabla::Scalar, const_name("Number"));
+  bool load(handle src, bool) {
+    auto s = nabla::python::scalar_from_py(src);
+    if (!s) return false;
+    value = *s;
+    return true;
+  }
+  static handle cast(const nabla::Scalar& s, return_value_policy, handle) {
+    return nabla::python::scalar_to_py(s).release();
+  }
+};
+
+}  // namespace pybind11::detail

@@ -1,0 +1,231 @@
+// nabla._C: the module, nabla's errors as Python exceptions, dtype and device objects, and the
+// converters of bindings.hpp.
+#include <array>
+#include <cstring>
+
+#include "bindings.hpp"
+#include "nabla/core/device.hpp"
+#include "nabla/op_table.hpp"
+
+namespace nabla::python {
+namespace {
+
+std::array<PyObject*, kNumDTypes> dtype_objects{};
+
+PyObject* exception_type(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kValueError: return PyExc_ValueError;
+    case ErrorKind::kTypeError: return PyExc_TypeError;
+    case ErrorKind::kIndexError: return PyExc_IndexError;
+    case ErrorKind::kNotImplementedError: return PyExc_NotImplementedError;
+    case ErrorKind::kRuntimeError: break;
+  }
+  return PyExc_RuntimeError;
+}
+
+int64_t index_from_py(py::handle h) {
+  PyObject* o = h.ptr();
+  if (PyLong_Check(o)) {
+    int64_t v = PyLong_AsLongLong(o);
+    if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
+    return v;
+  }
+  if (const Tensor* t = tensor_from_py(h)) {
+    if (t->numel() == 1 && !t->is_floating_point()) return t->item().to_int64();
+  }
+  if (!PyIndex_Check(o)) {
+    throw py::type_error(std::string("expected an int for a size or dim, got ") + Py_TYPE(o)->tp_name);
+  }
+  py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(o));
+  if (!i) throw py::error_already_set();
+  return i.cast<int64_t>();
+}
+
+const char* op_kind_name(OpKind kind) {
+  switch (kind) {
+    case OpKind::kUnary: return "unary";
+    case OpKind::kBinary: return "binary";
+    case OpKind::kReduction: return "reduction";
+    case OpKind::kScan: return "scan";
+    case OpKind::kLinalg: return "linalg";
+    case OpKind::kIndexing: return "indexing";
+    case OpKind::kShape: return "shape";
+    case OpKind::kCreation: return "creation";
+    case OpKind::kRandom: return "random";
+  }
+  return "";
+}
+
+// The op table, for the Python package (which derives the free functions from it) and the tests.
+py::list op_table_py() {
+  py::list out;
+  for (const OpInfo& op : op_table()) {
+    py::list dtypes;
+    for (int d = 0; d < kNumDTypes; ++d)
+      if (op.accepts(DType(d))) dtypes.append(dtype_object(DType(d)));
+    py::dict entry;
+    entry["name"] = std::string(op.name);
+    entry["kind"] = op_kind_name(op.kind);
+    entry["arity"] = op.arity;
+    entry["dtypes"] = dtypes;
+    entry["differentiable"] = op.differentiable;
+    entry["rtol"] = op.rtol;
+    entry["atol"] = op.atol;
+    out.append(entry);
+  }
+  return out;
+}
+
+}  // namespace
+
+py::handle dtype_object(DType t) { return dtype_objects[size_t(t)]; }
+
+std::optional<DType> dtype_from_py(py::handle h) {
+  PyObject* o = h.ptr();
+  for (size_t i = 0; i < dtype_objects.size(); ++i)
+    if (dtype_objects[i] == o) return DType(i);
+  if (o == reinterpret_cast<PyObject*>(&PyFloat_Type)) return kFloat64;
+  if (o == reinterpret_cast<PyObject*>(&PyLong_Type)) return kInt64;
+  if (o == reinterpret_cast<PyObject*>(&PyBool_Type)) return kBool;
+  return std::nullopt;
+}
+
+std::optional<Scalar> scalar_from_py(py::handle h) {
+  PyObject* o = h.ptr();
+  if (PyBool_Check(o)) return Scalar(o == Py_True);
+  if (PyFloat_Check(o)) return Scalar(PyFloat_AS_DOUBLE(o));
+  if (PyLong_Check(o)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (!overflow) return Scalar(int64_t(v));
+    if (overflow > 0) {
+      unsigned long long u = PyLong_AsUnsignedLongLong(o);
+      if (!PyErr_Occurred()) return Scalar(uint64_t(u));
+      PyErr_Clear();
+    }
+    throw py::value_error("value cannot be converted to a nabla scalar without overflow: " + py::str(h).cast<std::string>());
+  }
+  if (tensor_from_py(h) || PySequence_Check(o)) return std::nullopt;  // arrays are sequences, numbers are not
+  // NumPy scalars and other numbers.
+  if (std::strcmp(Py_TYPE(o)->tp_name, "numpy.bool_") == 0) return Scalar(PyObject_IsTrue(o) == 1);
+  if (PyIndex_Check(o)) {
+    py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(o));
+    if (!i) throw py::error_already_set();
+    return scalar_from_py(i);
+  }
+  if (Py_TYPE(o)->tp_as_number && Py_TYPE(o)->tp_as_number->nb_float) {
+    double d = PyFloat_AsDouble(o);
+    if (d == -1.0 && PyErr_Occurred()) throw py::error_already_set();
+    return Scalar(d);
+  }
+  return std::nullopt;
+}
+
+py::object scalar_to_py(const Scalar& s) {
+  switch (s.kind()) {
+    case Scalar::Kind::kBool: return py::bool_(s.to<bool>());
+    case Scalar::Kind::kInt: return py::int_(s.to<int64_t>());
+    case Scalar::Kind::kUInt: return py::int_(s.to<uint64_t>());
+    case Scalar::Kind::kFloat: break;
+  }
+  return py::float_(s.to<double>());
+}
+
+const Tensor* tensor_from_py(py::handle h) {
+  static py::detail::type_info* info = py::detail::get_type_info(typeid(Tensor));
+  PyTypeObject* type = Py_TYPE(h.ptr());
+  if (type != info->type && !PyType_IsSubtype(type, info->type)) return nullptr;
+  auto* inst = reinterpret_cast<py::detail::instance*>(h.ptr());
+  auto vh = inst->get_value_and_holder(info, /*throw_if_missing=*/false);
+  if (!vh || !vh.holder_constructed()) return nullptr;
+  return vh.value_ptr<Tensor>();
+}
+
+DimVector sizes_from_py(py::handle h) {
+  if (PyLong_Check(h.ptr())) return DimVector{index_from_py(h)};
+  py::sequence seq = py::reinterpret_borrow<py::sequence>(h);
+  if (!PySequence_Check(h.ptr())) {
+    throw py::type_error(std::string("expected a sequence of ints for a size, got ") + Py_TYPE(h.ptr())->tp_name);
+  }
+  DimVector out;
+  for (py::handle item : seq) out.push_back(index_from_py(item));
+  return out;
+}
+
+DimVector sizes_from_args(const py::args& args) {
+  if (args.size() == 1 && !PyLong_Check(args[0].ptr()) && PySequence_Check(args[0].ptr()))
+    return sizes_from_py(args[0]);
+  DimVector out;
+  for (py::handle item : args) out.push_back(index_from_py(item));
+  return out;
+}
+
+std::optional<DimVector> dims_from_py(py::handle h) {
+  if (h.is_none()) return std::nullopt;
+  return sizes_from_py(h);
+}
+
+void bind_dtypes(py::module_& m) {
+  py::class_<DTypeObject>(m, "dtype")
+      .def("__repr__", [](const DTypeObject& d) { return "nabla." + std::string(dtype_name(d.value)); })
+      .def_property_readonly("is_floating_point", [](const DTypeObject& d) { return is_floating(d.value); })
+      .def_property_readonly("is_signed", [](const DTypeObject& d) { return is_signed(d.value); })
+      .def_property_readonly("itemsize", [](const DTypeObject& d) { return itemsize(d.value); })
+      .def("__reduce__", [](const DTypeObject& d) { return std::string(dtype_name(d.value)); });
+  for (int i = 0; i < kNumDTypes; ++i) {
+    py::object obj = py::cast(DTypeObject{DType(i)});
+    dtype_objects[size_t(i)] = obj.release().ptr();  // immortal: the module holds them for its lifetime
+    m.attr(std::string(dtype_name(DType(i))).c_str()) = dtype_object(DType(i));
+  }
+
+  py::class_<Device>(m, "device")
+      .def(py::init<const std::string&>(), py::arg("type"))
+      .def(py::init([](const std::string& type, int index) {
+             Device d(type);
+             d.index = int8_t(index);
+             return d;
+           }),
+           py::arg("type"), py::arg("index"))
+      .def_property_readonly("type", [](const Device& d) { return d.is_cpu() ? "cpu" : "cuda"; })
+      .def_property_readonly("index", [](const Device& d) -> py::object {
+        return d.index < 0 ? py::object(py::none()) : py::object(py::int_(d.index));
+      })
+      .def("__repr__", [](const Device& d) {
+        std::string s = std::string("device(type='") + (d.is_cpu() ? "cpu" : "cuda") + "'";
+        if (d.index >= 0) s += ", index=" + std::to_string(d.index);
+        return s + ")";
+      })
+      .def("__str__", &Device::str)
+      .def("__eq__", [](const Device& a, const Device& b) { return a == b; })
+      .def("__hash__", [](const Device& d) { return int(d.type) * 256 + d.index; });
+  py::implicitly_convertible<std::string, Device>();
+  m.def("op_table", &op_table_py);
+}
+
+}  // namespace nabla::python
+
+PYBIND11_MODULE(_C, m) {
+  using namespace nabla::python;
+  m.doc() = "nabla's C++ core (import nabla, not this module)";
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const nabla::Error& e) {
+      PyErr_SetString(exception_type(e.kind()), e.what());
+    }
+  });
+  bind_dtypes(m);
+  TensorClass cls(m, "Tensor");
+  bind_tensor(m, cls);
+  bind_operators(cls);
+  bind_methods(cls);
+  bind_indexing(cls);
+  bind_autograd(m, cls);
+  bind_numpy(m, cls);
+  bind_dlpack(m, cls);
+  bind_functions(m);
+  bind_creation(m);
+  bind_nn(m);
+  bind_optim(m);
+  bind_data_io(m);
+}

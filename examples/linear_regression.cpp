@@ -38,6 +38,6 @@ int main() {
 
   model->eval();
   nb::NoGradGuard no_grad;
-  nb::Tensor predicted = model->forward(x_train).detach();
-  std::cout << predicted << "\n";
+  nb::np::ndarray predicted = model->forward(x_train).detach().numpy();
+  std::cout << predicted << "\n";  // NumPy's print(predicted), as in the seed
 }

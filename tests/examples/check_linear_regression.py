@@ -1,7 +1,6 @@
 """Runs examples/linear_regression (C++) and the seed's script in PyTorch 1.13 with the same seed,
-and checks that the ten loss lines agree to the printed 4 decimals and the predictions to float32
-tolerance. Usage: check_linear_regression.py <path to the linear_regression binary>"""
-import re
+and checks that the ten loss lines and the printed predictions (a NumPy array, as in the seed) are the
+same text. Usage: check_linear_regression.py <path to the linear_regression binary>"""
 import subprocess
 import sys
 
@@ -40,9 +39,9 @@ def main():
     if ours != expected:
         print('loss lines differ:\n' + '\n'.join(f'{a!r:40} {b!r}' for a, b in zip(ours, expected)))
         return 1
-    values = [float(v) for v in re.findall(r'-?\d+\.\d+(?:e[-+]\d+)?', out.split('Loss:')[-1].split('\n', 1)[1])]
-    if not np.allclose(np.array(values, dtype=np.float32), predicted.ravel(), rtol=1e-4, atol=1e-4):
-        print('predictions differ:', values, predicted.ravel())
+    printed = out.split('Loss:')[-1].split('\n', 1)[1].rstrip('\n')
+    if printed != str(predicted):
+        print('predictions differ from what NumPy prints:\n' + printed + '\nNumPy:\n' + str(predicted))
         return 1
     print('\n'.join(ours))
     print('linear_regression: 10 loss lines and 15 predictions match PyTorch 1.13')

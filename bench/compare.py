@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+import python_api
 import training
 
 LARGE = 1 << 24
@@ -204,6 +205,13 @@ def main():
     gemm_limit_flops_per_second = 2 * 2048**3 / gemm_2048_seconds
     nabla_mlp_flops_per_second = mlp_flops / mlp_best["nabla"][1]
 
+    print("timing nabla's Python package against PyTorch (1 thread each) ...", flush=True)
+    nabla_py = python_api.import_nabla(build)
+    torch.set_num_threads(1)
+    python_seconds = {lib.__name__: {name: median_seconds(fn, reps) for name, fn in python_api.workloads(lib).items()}
+                      for lib in (nabla_py, torch)}
+    torch.set_num_threads(torch_default_threads)
+
     print("timing compilation and sizing the libraries ...", flush=True)
     torch_build = json.loads((build / "bench-libtorch" / "torch.json").read_text())
     compile_nabla = compile_seconds("nabla/nabla.hpp", "nabla", ["-std=c++20", f"-I{SOURCE_DIR / 'include'}"], 3)
@@ -282,6 +290,22 @@ def main():
         f"{nabla_mlp_flops_per_second / 1e9:.1f} GFLOP/s, "
         f"{100 * nabla_mlp_flops_per_second / gemm_limit_flops_per_second:.0f}% of it.", width=110))
 
+    print()
+    python_rows = [["from Python", "nabla", "PyTorch", "PyTorch / nabla"]]
+    for name, mine in python_seconds["nabla"].items():
+        theirs = python_seconds["torch"][name]
+        python_rows.append([name, format_seconds(mine), format_seconds(theirs), ratio(theirs, mine)])
+    widths = [max(len(row[i]) for row in python_rows) for i in range(4)]
+    for i, row in enumerate(python_rows):
+        print("  ".join(c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    print()
+    print(textwrap.fill(
+        "From Python: `import nabla` (the package in <build>/python) and `import torch` in this interpreter, one "
+        "thread each, median per call; the seed epoch is bench/training.py's seed_epoch run on either library.",
+        width=110))
+
     (build / "bench").mkdir(exist_ok=True)
     (build / "bench" / "compare.json").write_text(json.dumps({
         "nabla": nabla, "libtorch": libtorch, "torch_default_threads": torch_default_threads,
@@ -289,6 +313,7 @@ def main():
         "training": {"mlp_epoch_seconds_by_threads": mlp_seconds, "mlp_gemm_flops_per_epoch": mlp_flops,
                      "nabla_mlp_gemm_flops_per_second": nabla_mlp_flops_per_second,
                      "gemm_limit_flops_per_second": gemm_limit_flops_per_second},
+        "python_seconds": python_seconds,
         "compile_seconds": {"nabla": compile_nabla, "torch": compile_torch},
         "stripped_bytes": {"libnabla": size_nabla, "libtorch_cpu": size_torch}}, indent=2) + "\n")
     return 0

@@ -33,14 +33,15 @@ def mlp_gemm_flops(examples):
     return 6 * examples * sum(a * b for a, b in zip(MLP_WIDTHS, MLP_WIDTHS[1:]))
 
 
-def seed_epoch():
-    """A callable running one epoch of the seed's linear regression: forward, loss, zero_grad, backward, step."""
-    x = torch.tensor(SEED_X, dtype=torch.float32).unsqueeze(1)
-    y = torch.tensor(SEED_Y, dtype=torch.float32).unsqueeze(1)
-    torch.manual_seed(0)
-    model = torch.nn.Linear(1, 1)
-    criterion = torch.nn.MSELoss()
-    optimizer = torch.optim.SGD(model.parameters(), lr=SEED_LEARNING_RATE)
+def seed_epoch(lib=torch):
+    """A callable running one epoch of the seed's linear regression: forward, loss, zero_grad, backward, step.
+    `lib` is torch, or nabla from Python (the same code runs on both)."""
+    x = lib.tensor(SEED_X, dtype=lib.float32).unsqueeze(1)
+    y = lib.tensor(SEED_Y, dtype=lib.float32).unsqueeze(1)
+    lib.manual_seed(0)
+    model = lib.nn.Linear(1, 1)
+    criterion = lib.nn.MSELoss()
+    optimizer = lib.optim.SGD(model.parameters(), lr=SEED_LEARNING_RATE)
 
     def epoch():
         loss = criterion(model(x), y)

@@ -31,7 +31,16 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output, uint32_t output_nr)
     : data_(is_output && t.defined() ? alias_of(t) : t), version_(t.defined() ? t._version() : 0), output_nr_(output_nr),
       is_output_(is_output), is_leaf_(t.defined() && t.is_leaf()) {}
 
-Tensor SavedTensor::unpack(Node* owner) const {
+void SavedTensor::release() {
+  released_ = data_.defined();
+  data_ = Tensor();
+}
+
+Tensor SavedTensor::unpack(FunctionNode* owner) const {
+  NB_CHECK(!released_, RuntimeError, owner->name(), ": Trying to backward through the graph a second time (or "
+           "directly access saved tensors after they have already been freed). Saved intermediate values of the graph "
+           "are freed when you call .backward() or autograd.grad(). Specify retain_graph=true if you need to backward "
+           "through the graph a second time or if you need to access saved tensors after calling backward.");
   if (!data_.defined()) return data_;
   if (data_._version() != version_) {
     std::string origin = is_leaf_ ? std::string()
@@ -59,17 +68,10 @@ FunctionNode::FunctionNode(const char* name, std::span<const Tensor* const> inpu
 }
 
 void FunctionNode::release_saved() {
-  saved_.clear();
-  released_ = true;
+  for (SavedTensor& s : saved_) s.release();
 }
 
-Tensor FunctionNode::saved(size_t i) {
-  NB_CHECK(!released_, RuntimeError, name_, ": Trying to backward through the graph a second time (or directly access "
-           "saved tensors after they have already been freed). Saved intermediate values of the graph are freed when "
-           "you call .backward() or autograd.grad(). Specify retain_graph=true if you need to backward through the "
-           "graph a second time or if you need to access saved tensors after calling backward.");
-  return saved_[i].unpack(this);
-}
+Tensor FunctionNode::saved(size_t i) { return saved_[i].unpack(this); }
 
 Grads FunctionNode::conform(Grads grads) const {
   grads.resize(inputs_.size());

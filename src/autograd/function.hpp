@@ -23,13 +23,16 @@ namespace nabla {
 
 using Grads = std::vector<Tensor>;
 
+class FunctionNode;
+
 // A tensor saved for backward, with the version it had then. An op's own output is kept as an alias
 // without autograd state, so that saving it makes no reference cycle through the node.
 class SavedTensor {
  public:
   SavedTensor(const Tensor& t, bool is_output, uint32_t output_nr);
-  Tensor unpack(Node* owner) const;
-  const Tensor& raw() const { return data_; }
+  // Raises if the tensor was released or changed in place since it was saved; an empty slot stays empty.
+  Tensor unpack(FunctionNode* owner) const;
+  void release();
 
  private:
   Tensor data_;
@@ -37,6 +40,7 @@ class SavedTensor {
   uint32_t output_nr_;
   bool is_output_;
   bool is_leaf_;
+  bool released_ = false;
 };
 
 class FunctionNode : public Node {
@@ -63,7 +67,6 @@ class FunctionNode : public Node {
   const char* name_;
   std::vector<InputMeta> inputs_;
   std::vector<SavedTensor> saved_;
-  bool released_ = false;
 };
 
 template <typename Formula>

@@ -200,7 +200,7 @@ BinaryOp div_op(const std::string& mode) {
 
 // PyTorch computes x ** small-constant with multiplications and square roots, not pow().
 std::optional<Tensor> pow_by_constant(const Tensor& x, const Scalar& e) {
-  if (!is_floating(x.dtype()) || !e.is_floating() && !e.is_integral()) return std::nullopt;
+  if (!is_floating(x.dtype()) || (!e.is_floating() && !e.is_integral())) return std::nullopt;
   double v = e.to_double();
   if (v == 2) return mul(x, x);
   if (v == 3) return mul(mul(x, x), x);

@@ -2,6 +2,7 @@
 // hand-derived values.
 #include <cmath>
 
+#include "autograd/meta.hpp"
 #include "nabla/autograd.hpp"
 #include "oracle.hpp"
 #include "test_support.hpp"
@@ -32,6 +33,42 @@ TEST(Autograd, LeafAccumulatesAndGraphIsFreed) {
   (x * 3).sum().backward();  // accumulates
   EXPECT_TRUE(x.grad().equal(nb::tensor({5.0, 7.0, 9.0})));
   EXPECT_TRUE(raises<nb::RuntimeError>([&] { y.backward(); }, "backward through the graph a second time"));
+}
+
+TEST(Autograd, NodesThatSaveNothingRunAgainAfterTheGraphIsFreed) {
+  nb::Tensor x = nb::tensor({1.0, 2.0}, nb::kFloat64).requires_grad_();
+  nb::Tensor y = (x + x - 1).sum();
+  y.backward();
+  y.backward();  // as in PyTorch: add, sub and sum saved no tensors
+  EXPECT_TRUE(x.grad().equal(nb::tensor({4.0, 4.0}, nb::kFloat64)));
+  nb::Tensor z = (x * 2).sum();  // mul saved its other operand: a second pass raises, as in PyTorch
+  z.backward();
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { z.backward(); }, "backward through the graph a second time"));
+}
+
+TEST(Autograd, TrainingLeavesNoGraphBehind) {
+  nb::manual_seed(0);
+  auto model = std::make_shared<nb::nn::Sequential>(std::vector<std::shared_ptr<nb::nn::Module>>{
+      std::make_shared<nb::nn::Linear>(4, 8), std::make_shared<nb::nn::ReLU>(), std::make_shared<nb::nn::Linear>(8, 3)});
+  std::vector<nb::Tensor> params = model->parameters();
+  {
+    nb::optim::Adam optimizer(params, 0.01);
+    nb::nn::CrossEntropyLoss criterion;
+    for (int step = 0; step < 3; ++step) {
+      nb::Tensor loss = criterion(model->forward(nb::randn({5, 4})), nb::tensor({0, 1, 2, 1, 0}));
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+    }
+  }
+  model.reset();
+  // Once the loss, the model and the optimizer are gone, nothing else holds a parameter: no node kept
+  // its accumulator (which would hold the parameter) alive.
+  for (const nb::Tensor& p : params) {
+    const nabla::AutogradMeta* meta = nabla::meta_of(*p.impl());
+    EXPECT_TRUE(meta == nullptr || meta->grad_accumulator == nullptr);
+    EXPECT_EQ(p.impl()->use_count(), 1u);
+  }
 }
 
 TEST(Autograd, RetainGraphAllowsASecondBackward) {

@@ -12,6 +12,8 @@
 #include "test_support.hpp"
 
 namespace nb = nabla;
+using test_support::read_bytes;
+using test_support::write_bytes;
 using test_support::raises;
 namespace fs = std::filesystem;
 
@@ -37,16 +39,6 @@ class IoFiles : public ::testing::Test {
 };
 using IoSafetensors = IoFiles;
 using IoIdx = IoFiles;
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_bytes(const std::string& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), std::streamsize(bytes.size()));
-}
 
 // Same dtype, shape and bytes.
 ::testing::AssertionResult same_bits(const nb::Tensor& a, const nb::Tensor& b) {

@@ -14,8 +14,11 @@
 #include "core/check.hpp"
 #include "nabla/np.hpp"
 #include "oracle.hpp"
+#include "test_support.hpp"
 
 namespace nb = nabla;
+using test_support::read_bytes;
+using test_support::write_bytes;
 namespace np = nabla::np;
 namespace fs = std::filesystem;
 
@@ -604,16 +607,6 @@ class NpFiles : public ::testing::Test {
   std::string path(const std::string& name) const { return dir_ + "/" + name; }
   std::string dir_;
 };
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_bytes(const std::string& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), std::streamsize(bytes.size()));
-}
 
 ::testing::AssertionResult same_bits(const np::ndarray& a, const np::ndarray& b) {
   if (a.dtype() != b.dtype()) return ::testing::AssertionFailure() << "dtype " << nb::dtype_name(a.dtype()) << " vs " << nb::dtype_name(b.dtype());

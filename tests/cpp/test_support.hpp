@@ -1,6 +1,8 @@
 #pragma once
 // Helpers shared by the test files: expecting an error, and gradients against PyTorch's.
+#include <fstream>
 #include <initializer_list>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +31,15 @@ template <typename E, typename F>
 template <typename E, typename F>
 ::testing::AssertionResult raises(F&& f, std::string_view part) {
   return raises<E>(std::forward<F>(f), {part});
+}
+
+inline std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+inline void write_bytes(const std::string& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), std::streamsize(bytes.size()));
 }
 
 // The inputs that require grad, in order.

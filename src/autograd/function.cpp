@@ -1,6 +1,8 @@
 // FunctionNode (saved tensors, input metadata) and the helpers ops use to record history.
 #include "autograd/function.hpp"
 
+#include <cctype>
+
 #include "core/check.hpp"
 #include "core/kernels/copy.hpp"
 #include "nabla/ops.hpp"
@@ -85,6 +87,17 @@ Grads FunctionNode::conform(Grads grads) const {
     if (g.dtype() != inputs_[i].dtype) g = g.to(inputs_[i].dtype);
   }
   return grads;
+}
+
+std::vector<std::string> backward_names(std::span<const char* const> op_names,
+                                        std::string_view (*public_name)(std::string_view)) {
+  std::vector<std::string> out;
+  for (const char* op : op_names) {
+    std::string name(public_name(op));
+    name[0] = char(std::toupper(static_cast<unsigned char>(name[0])));
+    out.push_back(name + "Backward0");
+  }
+  return out;
 }
 
 Tensor sum_to(const Tensor& grad, IntArrayRef sizes) {

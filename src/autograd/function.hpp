@@ -15,6 +15,8 @@
 // undefined tensor for an input whose needs_grad(i) is false.
 #include <initializer_list>
 #include <span>
+#include <string>
+#include <string_view>
 
 #include "autograd/meta.hpp"
 #include "nabla/core/shape.hpp"
@@ -102,6 +104,11 @@ IntrusivePtr<LambdaNode<Formula>> make_node(const char* name, std::initializer_l
   return make_node(name, std::span<const Tensor* const>(inputs.begin(), inputs.size()), std::move(formula),
                    num_outputs);
 }
+
+// PyTorch's node names for an op family ("exp" -> "ExpBackward0"), indexed like `op_names`;
+// `public_name` maps a kernel's name to the op users call (gelu_tanh -> gelu).
+std::vector<std::string> backward_names(std::span<const char* const> op_names,
+                                        std::string_view (*public_name)(std::string_view));
 
 // Sums `grad` over the dims that broadcasting added or expanded, giving `sizes`.
 Tensor sum_to(const Tensor& grad, IntArrayRef sizes);

@@ -103,16 +103,8 @@ BinarySaves saved_by(BinaryOp op, bool need_a, bool need_b) {
 }
 
 const char* backward_name(BinaryOp op) {
-  static const auto names = [] {
-    std::vector<std::string> out;
-    for (const char* n : kBinaryOpNames) {
-      std::string s(n);
-      if (s == "div_floor" || s == "div_trunc") s = "div";
-      s[0] = char(std::toupper(s[0]));
-      out.push_back(s + "Backward0");
-    }
-    return out;
-  }();
+  static const auto names =
+      backward_names(kBinaryOpNames, [](std::string_view n) -> std::string_view { return n == "div_floor" || n == "div_trunc" ? "div" : n; });
   return names[size_t(op)].c_str();
 }
 

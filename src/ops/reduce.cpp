@@ -405,18 +405,12 @@ Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
   return arg_extremum(ReduceOp::kArgMin, x, dim, keepdim, "argmin");
 }
 
-Tensor var(const Tensor& x) {
-  check_defined(x, "var");
-  return var_impl(ReduceOp::kVar, x, all_dims(x), 1, false, "var");
-}
+Tensor var(const Tensor& x) { return var(x, Dims(IntArrayRef()), 1, false); }
 Tensor var(const Tensor& x, Dims dims, double correction, bool keepdim) {
   check_defined(x, "var");
   return var_impl(ReduceOp::kVar, x, reduced_dims(x, dims.dims, "var"), correction, keepdim, "var");
 }
-Tensor std(const Tensor& x) {
-  check_defined(x, "std");
-  return var_impl(ReduceOp::kStd, x, all_dims(x), 1, false, "std");
-}
+Tensor std(const Tensor& x) { return std(x, Dims(IntArrayRef()), 1, false); }
 Tensor std(const Tensor& x, Dims dims, double correction, bool keepdim) {
   check_defined(x, "std");
   return var_impl(ReduceOp::kStd, x, reduced_dims(x, dims.dims, "std"), correction, keepdim, "std");

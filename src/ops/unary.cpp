@@ -100,16 +100,8 @@ Tensor unary_backward(UnaryOp op, const Tensor& g, const Tensor& x, const Tensor
 
 // "exp" -> "ExpBackward0", as PyTorch names its nodes.
 const char* backward_name(UnaryOp op) {
-  static const auto names = [] {
-    std::vector<std::string> out;
-    for (const char* n : kUnaryOpNames) {
-      std::string s(n);
-      if (s == "gelu_tanh") s = "gelu";
-      s[0] = char(std::toupper(s[0]));
-      out.push_back(s + "Backward0");
-    }
-    return out;
-  }();
+  static const auto names =
+      backward_names(kUnaryOpNames, [](std::string_view n) -> std::string_view { return n == "gelu_tanh" ? "gelu" : n; });
   return names[size_t(op)].c_str();
 }
 

@@ -121,6 +121,10 @@ class Tensor {
   Tensor to(const TensorOptions& options, bool copy = false) const;
   Tensor cpu() const { return to(Device(kCPU)); }
   Tensor cuda() const { return to(Device(kCUDA)); }
+  // A copy in page-locked host memory, which CUDA transfers read and write directly (asynchronously);
+  // this tensor itself when it is pinned already. Needs a CUDA build and a GPU, like torch's.
+  Tensor pin_memory() const;
+  bool is_pinned() const;
   Tensor detach() const;  // shares storage, drops autograd history
   Tensor& detach_();
   std::vector<Tensor> unbind(int64_t dim = 0) const;

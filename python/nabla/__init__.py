@@ -9,7 +9,7 @@ from ._C import (Tensor, dtype, device, Generator, default_generator, manual_see
                  from_numpy, tensor, full, zeros_like, ones_like, empty_like, full_like,
                  rand_like, randn_like, randperm, bernoulli, arange, linspace, eye,
                  cat, concat, stack, where, addmm, unique, result_type, promote_types, can_cast, broadcast_shapes,
-                 is_grad_enabled, read_idx, op_table)
+                 is_grad_enabled, read_idx, op_table, set_float32_matmul_precision, get_float32_matmul_precision)
 from ._size import Size
 from ._creation import zeros, ones, empty, rand, randn, randint
 from . import _tensor

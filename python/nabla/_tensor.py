@@ -33,7 +33,7 @@ Tensor.topk = _named(_topk, return_types.topk)
 
 
 def _is_dtype(x):
-    return isinstance(x, _C.dtype) or x in (builtins.float, builtins.int, builtins.bool)
+    return isinstance(x, _C.dtype) or (isinstance(x, type) and x in (builtins.float, builtins.int, builtins.bool))
 
 
 def to(self, *args, **kwargs):

@@ -56,6 +56,9 @@ void bind_indexing(TensorClass& cls);
 void bind_autograd(py::module_& m, TensorClass& cls);
 void bind_numpy(py::module_& m, TensorClass& cls);
 void bind_dlpack(py::module_& m, TensorClass& cls);
+void bind_cuda(py::module_& m);
+// Why nabla cannot use CUDA here ("" when it can): a build without CUDA, or no GPU visible.
+std::string cuda_unavailable_reason();
 void bind_nn(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_data_io(py::module_& m);

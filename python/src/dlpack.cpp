@@ -1,8 +1,12 @@
-// DLPack both ways (CPU): t.__dlpack__() / __dlpack_device__() export without copying, and
-// _from_dlpack(capsule) wraps a producer's memory, calling its deleter when the last view goes.
+// DLPack both ways, CPU and CUDA memory: t.__dlpack__() / __dlpack_device__() export without copying,
+// and _from_dlpack(capsule) wraps a producer's memory, calling its deleter when the last view goes.
+// Streams: nabla's work on an exported CUDA tensor is finished before the capsule is handed out (the
+// consumer reads on its own stream); on import, python/nabla/_dlpack.py passes nabla's stream to the
+// producer's __dlpack__, which makes that stream wait for the producer's pending work.
 #include "bindings.hpp"
 #include "foreign_memory.hpp"
 #include "nabla/core/tensor_impl.hpp"
+#include "nabla/cuda.hpp"
 
 #ifdef NABLA_HAVE_DLPACK
 #include <dlpack/dlpack.h>
@@ -48,11 +52,15 @@ py::capsule to_dlpack(const Tensor& t, py::object /*stream*/) {
   if (t.requires_grad()) {
     throw std::runtime_error("Can't export tensors that require gradient, use tensor.detach()");
   }
-  if (!t.device().is_cpu()) throw py::type_error("__dlpack__: only CPU tensors can be exported in this build");
+  DLDevice device{kDLCPU, 0};
+  if (t.is_cuda()) {
+    cuda::synchronize();
+    device = {kDLCUDA, t.device().index >= 0 ? int32_t(t.device().index) : int32_t(cuda::current_device())};
+  }
   auto* ex = new Exported{t, {t.sizes().begin(), t.sizes().end()}, {t.strides().begin(), t.strides().end()}, {}};
   DLTensor& dl = ex->managed.dl_tensor;
   dl.data = t.data_ptr();
-  dl.device = {kDLCPU, 0};
+  dl.device = device;
   dl.ndim = int32_t(t.dim());
   dl.dtype = dl_dtype(t.dtype());
   dl.shape = ex->shape.data();
@@ -83,8 +91,15 @@ Tensor from_dlpack(py::handle capsule) {
   }
   auto* m = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(o, "dltensor"));
   const DLTensor& dl = m->dl_tensor;
-  if (dl.device.device_type != kDLCPU && dl.device.device_type != kDLCUDAHost) {
-    throw py::type_error("from_dlpack: only CPU memory is supported in this build (got DLPack device type " +
+  Device device(kCPU);
+  if (dl.device.device_type == kDLCUDA) {
+    if (!cuda::is_available()) {
+      throw py::type_error("from_dlpack: the tensor is in CUDA memory, but nabla cannot use CUDA here (" +
+                           cuda_unavailable_reason() + ")");
+    }
+    device = Device(kCUDA, dl.device.device_id);
+  } else if (dl.device.device_type != kDLCPU && dl.device.device_type != kDLCUDAHost) {
+    throw py::type_error("from_dlpack: only CPU and CUDA memory are supported (got DLPack device type " +
                          std::to_string(int(dl.device.device_type)) + ")");
   }
   std::optional<DType> dtype = dtype_of(dl.dtype);
@@ -96,14 +111,17 @@ Tensor from_dlpack(py::handle capsule) {
   DimVector strides = dl.strides ? DimVector(IntArrayRef(dl.strides, size_t(dl.ndim))) : contiguous_strides(sizes);
   char* data = static_cast<char*>(dl.data) + dl.byte_offset;
   PyCapsule_SetName(o, "used_dltensor");
-  return wrap_foreign_memory(data, sizes, strides, *dtype, &release_managed, m, false);
+  return wrap_foreign_memory(data, sizes, strides, *dtype, &release_managed, m, false, device);
 }
 
 }  // namespace
 
 void bind_dlpack(py::module_& m, TensorClass& cls) {
   cls.def("__dlpack__", &to_dlpack, py::kw_only(), py::arg("stream") = py::none());
-  cls.def("__dlpack_device__", [](const Tensor& t) { return py::make_tuple(int(kDLCPU), 0); });
+  cls.def("__dlpack_device__", [](const Tensor& t) {
+    if (!t.is_cuda()) return py::make_tuple(int(kDLCPU), 0);
+    return py::make_tuple(int(kDLCUDA), t.device().index >= 0 ? int(t.device().index) : cuda::current_device());
+  });
   m.def("_from_dlpack", &from_dlpack);
 }
 

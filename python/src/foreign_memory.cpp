@@ -3,7 +3,7 @@
 namespace nabla::python {
 
 Tensor wrap_foreign_memory(void* data, const DimVector& sizes, const DimVector& strides, DType dtype,
-                           DeleterFn release, void* ctx, bool read_only) {
+                           DeleterFn release, void* ctx, bool read_only, Device device) {
   // The storage starts at the lowest address any element has, so negative strides put element 0
   // at a positive offset into it.
   int64_t lowest = 0, highest = 0;
@@ -17,7 +17,7 @@ Tensor wrap_foreign_memory(void* data, const DimVector& sizes, const DimVector& 
   const int64_t item = int64_t(itemsize(dtype));
   const size_t nbytes = empty ? 0 : size_t(highest - lowest + 1) * size_t(item);
   char* start = static_cast<char*>(data) + lowest * item;
-  Storage storage = make_intrusive<StorageImpl>(start, nbytes, Device(kCPU), release, ctx);
+  Storage storage = make_intrusive<StorageImpl>(start, nbytes, device, release, ctx);
   storage->set_read_only(read_only);
   return Tensor(make_intrusive<TensorImpl>(std::move(storage), -lowest, sizes, strides, dtype));
 }

@@ -223,6 +223,7 @@ PYBIND11_MODULE(_C, m) {
   bind_autograd(m, cls);
   bind_numpy(m, cls);
   bind_dlpack(m, cls);
+  bind_cuda(m);
   bind_functions(m);
   bind_creation(m);
   bind_nn(m);

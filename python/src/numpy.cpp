@@ -19,8 +19,14 @@ using py::detail::npy_api;
 constexpr int kNoNumPyType = -1;
 constexpr int kNumPyTypes[kNumDTypes] = {0, 2, 1, 3, 5, 7, 4, 6, 8, 23, kNoNumPyType, 11, 12};
 
+// The element size through py::dtype, which reads it where the running NumPy keeps it (NumPy 2 moved
+// it out of the descriptor struct that older pybind11 versions expose).
+int64_t itemsize_of(const py::detail::PyArrayDescr_Proxy* d) {
+  return int64_t(py::reinterpret_borrow<py::dtype>(reinterpret_cast<PyObject*>(const_cast<py::detail::PyArrayDescr_Proxy*>(d))).itemsize());
+}
+
 std::optional<DType> dtype_of_descr(const py::detail::PyArrayDescr_Proxy* d) {
-  const int size = d->elsize;
+  const int64_t size = itemsize_of(d);
   switch (d->kind) {
     case 'b': return kBool;
     case 'i': return size == 1 ? kInt8 : size == 2 ? kInt16 : size == 4 ? kInt32 : size == 8 ? std::optional(kInt64) : std::nullopt;
@@ -169,7 +175,7 @@ Tensor from_numpy(py::handle h) {
     throw py::value_error("from_numpy: the array's byte order is not the machine's; convert it first with "
                           "a.astype(a.dtype.newbyteorder('='))");
   }
-  const int64_t item = d->elsize;
+  const int64_t item = itemsize_of(d);
   DimVector sizes(size_t(a->nd)), strides(size_t(a->nd));
   for (int i = 0; i < a->nd; ++i) {
     sizes[size_t(i)] = a->dimensions[i];

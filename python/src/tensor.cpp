@@ -130,6 +130,8 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("_set_data", [](const Tensor& t, const Tensor& src) { t.impl()->set_data(*src.impl()); })
       .def("cpu", &Tensor::cpu)
       .def("cuda", &Tensor::cuda)
+      .def("pin_memory", &Tensor::pin_memory)
+      .def("is_pinned", &Tensor::is_pinned)
       .def("float", [](const Tensor& t) { return to_dtype(t, kFloat32); })
       .def("double", [](const Tensor& t) { return to_dtype(t, kFloat64); })
       .def("half", [](const Tensor& t) { return to_dtype(t, kFloat16); })

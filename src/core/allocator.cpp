@@ -74,7 +74,7 @@ void cpu_free(void*, void* data, size_t nbytes) {
   if (!cache().give(data, n)) std::free(data);
 }
 
-Storage cpu_allocate(size_t nbytes) {
+Storage cpu_allocate(size_t nbytes, Device) {
   if (nbytes < kSmall) {
     void* p = std::malloc(nbytes == 0 ? 1 : nbytes);
     NB_CHECK(p, RuntimeError, "out of memory: failed to allocate ", nbytes, " bytes on the CPU");
@@ -95,7 +95,7 @@ Storage cpu_allocate(size_t nbytes) {
 
 NB_REGISTER_KERNEL(allocate_kernel, kCPU, cpu_allocate);
 
-Storage allocate_storage(size_t nbytes, Device device) { return allocate_kernel(device)(nbytes); }
+Storage allocate_storage(size_t nbytes, Device device) { return allocate_kernel(device)(nbytes, device); }
 
 CpuAllocatorStats cpu_allocator_stats() {
   auto& c = cache();

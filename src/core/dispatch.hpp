@@ -38,7 +38,7 @@ class KernelSlot {
 #define NB_REGISTER_KERNEL(slot, device, fn) \
   [[maybe_unused]] static const bool NB_CONCAT(nb_registered_, __LINE__) = (slot).set(device, fn)
 
-using AllocateFn = Storage (*)(size_t nbytes);
+using AllocateFn = Storage (*)(size_t nbytes, Device device);
 inline constinit KernelSlot<AllocateFn> allocate_kernel("allocate");
 
 }  // namespace nabla

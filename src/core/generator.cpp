@@ -4,6 +4,7 @@
 // fill, so there is no per-element locking. manual_seed takes the lock itself.
 #include <array>
 
+#include "nabla/cuda.hpp"
 #include "nabla/random.hpp"
 
 namespace nabla {
@@ -78,6 +79,10 @@ Generator& default_generator() {
   return gen;
 }
 
-void manual_seed(uint64_t seed) { default_generator().manual_seed(seed); }
+// As torch.manual_seed: the CPU generator and every CUDA device's.
+void manual_seed(uint64_t seed) {
+  default_generator().manual_seed(seed);
+  cuda::manual_seed(seed);
+}
 
 }  // namespace nabla

@@ -10,23 +10,6 @@ namespace nabla {
 namespace cpu {
 namespace {
 
-// Pure data movement only depends on the element size.
-template <typename Fn>
-void visit_itemsize(DType dtype, Fn&& fn) {
-  switch (itemsize(dtype)) {
-    case 1: return fn(TypeTag<uint8_t>{});
-    case 2: return fn(TypeTag<uint16_t>{});
-    case 4: return fn(TypeTag<uint32_t>{});
-    default: return fn(TypeTag<uint64_t>{});
-  }
-}
-
-template <typename Fn>
-void visit_index_dtype(DType dtype, Fn&& fn) {
-  if (dtype == kInt32) return fn(TypeTag<int32_t>{});
-  return fn(TypeTag<int64_t>{});
-}
-
 std::optional<int64_t> index_offsets(TensorImpl& offsets, const TensorImpl& index, int64_t size, int64_t stride,
                                      bool wrap_negative) {
   const int64_t lo = wrap_negative ? -size : 0;

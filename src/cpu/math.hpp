@@ -20,16 +20,22 @@ namespace nabla::cpu::math {
   inline float name(float x) { return std::name(x); } \
   inline double name(double x) { return std::name(x); }
 #endif
-NB_MATH_FN(exp)
-NB_MATH_FN(expm1)
-NB_MATH_FN(log)
-NB_MATH_FN(log1p)
-NB_MATH_FN(log2)
-NB_MATH_FN(sin)
-NB_MATH_FN(cos)
-NB_MATH_FN(tan)
-NB_MATH_FN(tanh)
-NB_MATH_FN(erf)
+#define NB_MATH_FNS(X) X(exp) X(expm1) X(log) X(log1p) X(log2) X(sin) X(cos) X(tan) X(tanh) X(erf)
+NB_MATH_FNS(NB_MATH_FN)
 #undef NB_MATH_FN
 
 }  // namespace nabla::cpu::math
+
+namespace nabla::cpu {
+
+// The Math policy of core/kernels/elementwise_math.hpp: the functions above.
+struct Math {
+#define NB_MATH_MEMBER(name) \
+  template <typename T>      \
+  static T name(T x) { return math::name(x); }
+  NB_MATH_FNS(NB_MATH_MEMBER)
+#undef NB_MATH_MEMBER
+};
+#undef NB_MATH_FNS
+
+}  // namespace nabla::cpu

@@ -20,96 +20,18 @@
 #include <type_traits>
 #include <vector>
 
-#include "core/kernels/matmul.hpp"
+#include "core/kernels/gemm_geometry.hpp"
 #include "cpu/parallel.hpp"
 
 namespace nabla::cpu {
 namespace {
 
+using namespace gemm;
+
 // A product smaller than this many multiply-adds is not worth more than one thread.
 constexpr int64_t kSmallProduct = 64 * 64 * 64;
 
 // ---- Geometry shared by both paths ------------------------------------------------------------
-
-struct Strided {
-  int64_t rows, cols, row_stride, col_stride;
-};
-
-// How BLAS can read a strided matrix in place: as a row-major matrix (NoTrans) or as the row-major
-// transpose of a column-major one (Trans), with leading dimension ld. Strides along size-1 dims
-// are free, so they never disqualify a layout.
-struct BlasLayout {
-  bool ok = false;
-  CBLAS_TRANSPOSE trans = CblasNoTrans;
-  int64_t ld = 1;
-};
-
-BlasLayout blas_layout(const Strided& x) {
-  auto fits = [](int64_t ld) { return ld <= INT_MAX; };
-  int64_t min_row_ld = std::max<int64_t>(x.cols, 1), min_col_ld = std::max<int64_t>(x.rows, 1);
-  if ((x.cols == 1 || x.col_stride == 1) && (x.rows == 1 || x.row_stride >= min_row_ld)) {
-    int64_t ld = x.rows == 1 ? min_row_ld : x.row_stride;
-    if (fits(ld)) return {true, CblasNoTrans, ld};
-  }
-  if ((x.rows == 1 || x.row_stride == 1) && (x.cols == 1 || x.col_stride >= min_col_ld)) {
-    int64_t ld = x.cols == 1 ? min_col_ld : x.col_stride;
-    if (fits(ld)) return {true, CblasTrans, ld};
-  }
-  return {};
-}
-
-Strided a_of(const GemmProblem& p) { return {p.m, p.k, p.a.row_stride, p.a.col_stride}; }
-Strided b_of(const GemmProblem& p) { return {p.k, p.n, p.b.row_stride, p.b.col_stride}; }
-Strided c_of(const GemmProblem& p) { return {p.m, p.n, p.c.row_stride, p.c.col_stride}; }
-
-bool row_major(const Strided& x) {
-  BlasLayout l = blas_layout(x);
-  return l.ok && l.trans == CblasNoTrans;
-}
-
-// C^T = B^T A^T: turns a column-major C into a row-major one, which is what cblas writes.
-void transpose_problem(GemmProblem& p) {
-  std::swap(p.a, p.b);
-  std::swap(p.m, p.n);
-  for (GemmMatrix* x : {&p.a, &p.b, &p.c}) std::swap(x->row_stride, x->col_stride);
-}
-
-// Drops size-1 batch dims and merges dims that step uniformly through all three matrices.
-void coalesce_batch(GemmProblem& p) {
-  DimVector sizes;
-  std::array<DimVector, 3> strides;
-  std::array<GemmMatrix*, 3> mats = {&p.a, &p.b, &p.c};
-  for (size_t d = 0; d < p.batch_sizes.size(); ++d) {
-    int64_t size = p.batch_sizes[d];
-    if (size == 1) continue;
-    bool merge = !sizes.empty();
-    for (int x = 0; x < 3 && merge; ++x) merge = strides[x].back() == mats[x]->batch_strides[d] * size;
-    if (merge) {
-      sizes[sizes.size() - 1] *= size;
-      for (int x = 0; x < 3; ++x) strides[x][strides[x].size() - 1] = mats[x]->batch_strides[d];
-    } else {
-      sizes.push_back(size);
-      for (int x = 0; x < 3; ++x) strides[x].push_back(mats[x]->batch_strides[d]);
-    }
-  }
-  p.batch_sizes = std::move(sizes);
-  for (int x = 0; x < 3; ++x) mats[x]->batch_strides = std::move(strides[x]);
-}
-
-// A batch of A·B with B shared is one product with M = batch * m when the batch steps of A and C
-// continue their row steps (an [N, m, k] input times a [k, n] weight).
-void fold_batch_into_rows(GemmProblem& p) {
-  if (p.batch_sizes.size() != 1 || p.b.batch_strides[0] != 0) return;
-  GemmProblem folded = p;
-  for (GemmMatrix* x : {&folded.a, &folded.c}) {
-    if (p.m == 1) x->row_stride = x->batch_strides[0];
-    if (x->batch_strides[0] != p.m * x->row_stride) return;
-  }
-  folded.m = p.m * p.batch_sizes[0];
-  folded.batch_sizes = {};
-  for (GemmMatrix* x : {&folded.a, &folded.b, &folded.c}) x->batch_strides = {};
-  if (blas_layout(a_of(folded)).ok && row_major(c_of(folded))) p = std::move(folded);
-}
 
 // Element offsets of A, B and C for the i-th batch.
 struct BatchOffsets {
@@ -169,16 +91,16 @@ struct BlasMatrix {
 template <typename T, typename C>
 struct BlasPlan {
   Strided a, b, c;
-  BlasLayout la, lb, lc;
+  Layout la, lb, lc;
   bool pack_a, pack_b, stage_c;
   explicit BlasPlan(const GemmProblem& p) : a(a_of(p)), b(b_of(p)), c(c_of(p)) {
-    la = blas_layout(a);
-    lb = blas_layout(b);
-    lc = blas_layout(c);
+    la = layout_of(a);
+    lb = layout_of(b);
+    lc = layout_of(c);
     constexpr bool same = std::is_same_v<T, C>;
     pack_a = !same || !la.ok;
     pack_b = !same || !lb.ok;
-    stage_c = !same || !lc.ok || lc.trans != CblasNoTrans;
+    stage_c = !same || !lc.ok || lc.transposed;
   }
   size_t scratch_size() const {
     return size_t((pack_a ? a.rows * a.cols : 0) + (pack_b ? b.rows * b.cols : 0) + (stage_c ? c.rows * c.cols : 0));
@@ -192,8 +114,8 @@ void pack(const T* src, const Strided& x, C* dst) {
 }
 
 template <typename T, typename C>
-BlasMatrix<C> blas_operand(const T* data, const Strided& x, const BlasLayout& layout, bool packed, C*& scratch) {
-  if (!packed) return {const_cast<C*>(reinterpret_cast<const C*>(data)), layout.trans, int(layout.ld)};
+BlasMatrix<C> blas_operand(const T* data, const Strided& x, const Layout& layout, bool packed, C*& scratch) {
+  if (!packed) return {const_cast<C*>(reinterpret_cast<const C*>(data)), layout.transposed ? CblasTrans : CblasNoTrans, int(layout.ld)};
   pack(data, x, scratch);
   BlasMatrix<C> m{scratch, CblasNoTrans, int(std::max<int64_t>(x.cols, 1))};
   scratch += x.rows * x.cols;
@@ -358,7 +280,7 @@ void gemm(const GemmProblem& problem) {
   // The common single product into a fresh output needs no rewriting.
   if (problem.batch_sizes.empty() && row_major(c_of(problem))) return run(problem, 1);
   GemmProblem p = problem;
-  if (!row_major(c_of(p)) && blas_layout(c_of(p)).ok) transpose_problem(p);
+  if (!row_major(c_of(p)) && layout_of(c_of(p)).ok) transpose_problem(p);
   coalesce_batch(p);
   fold_batch_into_rows(p);
   run(p, numel_of(p.batch_sizes));

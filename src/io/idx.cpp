@@ -1,8 +1,12 @@
 // IDX files (the format of MNIST and Fashion-MNIST): bytes 0 and 1 zero, byte 2 the element type,
 // byte 3 the number of dims; then each dim as a big-endian uint32; then the elements, big-endian.
-// zlib reads gzip-compressed and plain files alike.
+// zlib reads gzip-compressed and plain files alike; a build without zlib reads plain files only.
 #include <sys/stat.h>
+#ifdef NABLA_HAVE_ZLIB
 #include <zlib.h>
+#endif
+
+#include <cstdio>
 
 #include <algorithm>
 #include <cerrno>
@@ -45,11 +49,27 @@ class GzipReader {
     if (!S_ISREG(st.st_mode)) fail("not a regular file");
     file_bytes_ = uint64_t(st.st_size);
     errno = 0;
+#ifdef NABLA_HAVE_ZLIB
     gz_ = gzopen(path.c_str(), "rb");
     if (!gz_) io::fail_with_errno(kOp, path, "cannot open", errno ? errno : ENOMEM);
     gzbuffer(gz_, 1 << 17);
+#else
+    file_ = std::fopen(path.c_str(), "rb");
+    if (!file_) io::fail_with_errno(kOp, path, "cannot open", errno ? errno : ENOMEM);
+    unsigned char magic[2] = {0, 0};
+    const bool gzip = std::fread(magic, 1, 2, file_) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    std::rewind(file_);
+    if (gzip) {
+      std::fclose(file_);
+      fail("the file is gzip-compressed, but nabla was built without zlib: gunzip it first, or rebuild nabla with zlib");
+    }
+#endif
   }
+#ifdef NABLA_HAVE_ZLIB
   ~GzipReader() { gzclose(gz_); }
+#else
+  ~GzipReader() { std::fclose(file_); }
+#endif
   GzipReader(const GzipReader&) = delete;
   GzipReader& operator=(const GzipReader&) = delete;
 
@@ -61,15 +81,22 @@ class GzipReader {
     uint64_t done = 0;
     while (done < n) {
       const unsigned chunk = unsigned(std::min<uint64_t>(n - done, 1u << 30));
+#ifdef NABLA_HAVE_ZLIB
       const int got = gzread(gz_, p + done, chunk);
       if (got < 0) fail_stream();
+#else
+      const size_t got = std::fread(p + done, 1, chunk, file_);
+      if (got < chunk && std::ferror(file_)) io::fail_with_errno(kOp, path_, "read failed", errno);
+#endif
       if (got == 0) break;
       done += uint64_t(got);
     }
+#ifdef NABLA_HAVE_ZLIB
     // A truncated stream may end a read early with the error only recorded.
     int code = Z_OK;
     gzerror(gz_, &code);
     if (code != Z_OK) fail_stream();
+#endif
     return done;
   }
 
@@ -78,10 +105,15 @@ class GzipReader {
     if (got < n) fail(std::string("the file ends inside the ") + what + " (" + std::to_string(got) + " of " + std::to_string(n) + " bytes)");
   }
 
+#ifdef NABLA_HAVE_ZLIB
   bool compressed() { return gzdirect(gz_) == 0; }
+#else
+  bool compressed() { return false; }
+#endif
   uint64_t file_bytes() const { return file_bytes_; }
 
  private:
+#ifdef NABLA_HAVE_ZLIB
   [[noreturn]] void fail_stream() {
     int code = Z_OK;
     const char* message = gzerror(gz_, &code);
@@ -89,8 +121,11 @@ class GzipReader {
     fail(std::string("corrupt gzip data: ") + message);
   }
 
-  std::string path_;
   gzFile gz_ = nullptr;
+#else
+  std::FILE* file_ = nullptr;
+#endif
+  std::string path_;
   uint64_t file_bytes_ = 0;
 };
 

@@ -156,7 +156,8 @@ Tensor max_pool2d(const Tensor& input, IntPair kernel_size, std::optional<IntPai
     const Tensor offsets =
         window_offsets(padded.size(2), padded_width, kernel_size, stride, 0, dilation, 0, x.device()).view({-1, windows});
     const Tensor columns = source.detach().index_select(2, offsets.view({-1})).view({batch, channels, -1, windows});
-    Tensor best = columns.select(2, 0), chosen = zeros(best.sizes(), kInt64);  // window offset k, as i * dH * Wp + j * dW
+    // chosen: the window offset k of each maximum, as i * dH * Wp + j * dW
+    Tensor best = columns.select(2, 0), chosen = zeros(best.sizes(), TensorOptions(kInt64).device(x.device()));
     for (int64_t k = 1; k < offsets.size(0); ++k) {
       const Tensor candidate = columns.select(2, k), greater = candidate > best;
       best = maximum(candidate, best);

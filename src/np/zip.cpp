@@ -1,6 +1,8 @@
 #include "np/zip.hpp"
 
+#ifdef NABLA_HAVE_ZLIB
 #include <zlib.h>
+#endif
 
 #include <algorithm>
 #include <cstring>
@@ -28,6 +30,7 @@ void put32(std::string& s, uint32_t v) { put16(s, v & 0xffff), put16(s, v >> 16)
 uint16_t get16(const unsigned char* p) { return uint16_t(p[0] | (p[1] << 8)); }
 uint32_t get32(const unsigned char* p) { return uint32_t(get16(p)) | (uint32_t(get16(p + 2)) << 16); }
 
+#ifdef NABLA_HAVE_ZLIB
 uint32_t crc_of(const std::string& data) {
   uLong crc = crc32(0L, Z_NULL, 0);
   const auto* p = reinterpret_cast<const Bytef*>(data.data());
@@ -38,11 +41,23 @@ uint32_t crc_of(const std::string& data) {
   }
   return uint32_t(crc);
 }
+#else
+// A build without zlib: CRC-32 bit by bit (stored members only).
+uint32_t crc_of(const std::string& data) {
+  uint32_t crc = 0xffffffffu;
+  for (unsigned char byte : data) {
+    crc ^= byte;
+    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+#endif
 
 bool is_ascii(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return (unsigned char)c < 128; });
 }
 
+#ifdef NABLA_HAVE_ZLIB
 std::string deflate_raw(const std::string& data, const char* op) {
   z_stream zs{};
   NB_CHECK(deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK, RuntimeError, op,
@@ -59,6 +74,14 @@ std::string deflate_raw(const std::string& data, const char* op) {
   out.resize(produced);
   return out;
 }
+#else
+// A build without zlib writes and reads stored members only.
+constexpr const char* kNoZlib =
+    "nabla was built without zlib, so compressed .npz members cannot be written or read; use uncompressed "
+    "archives (savez) or rebuild nabla with zlib";
+
+std::string deflate_raw(const std::string&, const char* op) { fail<RuntimeError>(op, ": ", kNoZlib); }
+#endif
 
 }  // namespace
 
@@ -136,6 +159,7 @@ struct CentralEntry {
   uint32_t crc, compressed_size, size, offset;
 };
 
+#ifdef NABLA_HAVE_ZLIB
 std::string inflate_raw(const std::string& in, uint32_t size, const io::InputFile& file, const std::string& where) {
   z_stream zs{};
   if (inflateInit2(&zs, -15) != Z_OK) file.fail(where + "zlib's inflateInit2 failed");
@@ -156,6 +180,11 @@ std::string inflate_raw(const std::string& in, uint32_t size, const io::InputFil
   out.resize(size);
   return out;
 }
+#else
+std::string inflate_raw(const std::string&, uint32_t, const io::InputFile& file, const std::string& where) {
+  file.fail(where + kNoZlib);
+}
+#endif
 
 std::vector<CentralEntry> read_directory(const io::InputFile& file, uint64_t& directory_offset) {
   const uint64_t size = file.size();

@@ -290,13 +290,13 @@ bool Tensor::equal(const Tensor& o) const {
   check_defined(*this, "equal");
   check_defined(o, "equal");
   if (!(sizes() == o.sizes())) return false;
-  Tensor differs = nabla::ne(*this, o).contiguous();
+  Tensor differs = nabla::ne(*this, o).cpu().contiguous();
   const bool* p = differs.data_ptr<bool>();
   return std::none_of(p, p + differs.numel(), [](bool v) { return v; });
 }
 
 bool Tensor::allclose(const Tensor& o, double rtol, double atol, bool equal_nan) const {
-  Tensor a = to(kFloat64).contiguous(), b = o.to(kFloat64).expand(sizes()).contiguous();
+  Tensor a = to(kFloat64).cpu().contiguous(), b = o.to(kFloat64).expand(sizes()).cpu().contiguous();
   const double *pa = a.data_ptr<double>(), *pb = b.data_ptr<double>();
   for (int64_t i = 0; i < a.numel(); ++i) {
     double x = pa[i], y = pb[i];

@@ -17,6 +17,8 @@ inline void check_defined(const Tensor& t, const char* op) {
   NB_CHECK(t.defined(), ValueError, op, ": got an undefined tensor");
 }
 void check_same_device(const Tensor& a, const Tensor& b, const char* op);
+// Whether a and b name one device, a bare "cuda" standing for the current CUDA device.
+bool same_device(Device a, Device b);
 // Before writing into `t` in place: refuses read-only memory and counts the new version.
 void begin_write(const Tensor& t, const char* op);
 

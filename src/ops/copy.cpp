@@ -2,6 +2,8 @@
 // their gradients.
 #include "autograd/function.hpp"
 #include "core/kernels/copy.hpp"
+#include "core/cuda_hooks.hpp"
+#include "nabla/cuda.hpp"
 #include "ops/common.hpp"
 
 namespace nabla {
@@ -51,9 +53,13 @@ Tensor& Tensor::copy_(const Tensor& src) {
   if (src.device() == device()) {
     copy_kernel(device())(*src.impl(), *impl());
   } else {
-    // Cross-device copies go through a contiguous buffer of dst's dtype on the source device.
+    // A transfer moves one contiguous buffer of dst's dtype and shape: staged on the source device,
+    // and landed in a contiguous buffer first when dst itself is not contiguous.
     Tensor staged = src.to(dtype()).expand(sizes()).contiguous();
-    copy_kernel(device().is_cpu() ? staged.device() : device())(*staged.impl(), *impl());
+    Tensor landed = is_contiguous() ? *this : make_empty(sizes(), dtype(), device());
+    const Device gpu = device().is_cpu() ? staged.device() : device();
+    copy_kernel(gpu)(*staged.impl(), *landed.impl());
+    if (!landed.is_same(*this)) copy_kernel(device())(*landed.impl(), *impl());
   }
   return *this;
 }
@@ -67,12 +73,30 @@ Tensor Tensor::to(DType d, bool copy) const {
   return out;
 }
 
+bool Tensor::is_pinned() const {
+  check_defined(*this, "is_pinned");
+  return device().is_cpu() && cuda::is_available() && cuda_hooks->is_pinned(impl()->storage()->data());
+}
+
+Tensor Tensor::pin_memory() const {
+  check_defined(*this, "pin_memory");
+  NB_CHECK(device().is_cpu(), RuntimeError, "pin_memory: cannot pin a ", device().str(),
+           " tensor: only dense CPU tensors can be pinned");
+  NB_CHECK(cuda::is_available(), RuntimeError, "pin_memory: pinned memory needs a CUDA GPU, and ",
+           cuda_hooks ? "none is visible on this machine" : "nabla was built without CUDA", "; drop pin_memory");
+  if (is_pinned()) return *this;
+  Storage storage = cuda_hooks->allocate_pinned(size_t(numel()) * itemsize(dtype()));
+  Tensor out(make_intrusive<TensorImpl>(storage, 0, sizes(), contiguous_strides(sizes()), dtype()));
+  copy_kernel(device())(*impl(), *out.impl());
+  return out;
+}
+
 Tensor Tensor::to(Device dev, bool copy) const { return to(TensorOptions(dtype()).device(dev), copy); }
 
 Tensor Tensor::to(const TensorOptions& o, bool copy) const {
   check_defined(*this, "to");
   DType d = o.dtype_or(dtype());
-  if (o.device_ == device() && d == dtype() && !copy) return *this;
+  if (same_device(o.device_, device()) && d == dtype() && !copy) return *this;
   Tensor out = make_empty(sizes(), d, o.device_);
   out.copy_(*this);
   return out;

@@ -50,6 +50,9 @@ Tensor element_offsets(IntArrayRef shape, const Tensor& base, std::span<const Di
   Tensor offsets = make_empty(shape, kInt64, base.device());
   fill_kernel(base.device())(*offsets.impl(), 0);
   for (const DimIndex& d : dims) {
+    NB_CHECK(d.index.device() == base.device(), RuntimeError, op_prefix,
+             "Expected all tensors to be on the same device, but found at least two devices, ", base.device().str(),
+             " and ", d.index.device().str(), "! Move the index with .to(device) first.");
     int64_t size = base.size(d.dim);
     auto bad = index_offsets_kernel(base.device())(*offsets.impl(), *d.index.impl(), size, base.stride(d.dim),
                                                    wrap_negative);
@@ -172,7 +175,7 @@ Tensor put_copy(const Tensor& self, std::span<const DimIndex> dims, const Tensor
       const Tensor grad = flat ? g[0].reshape({-1}) : g[0];
       Tensor gself, gvalues;
       if (n.needs_grad(0) && !accumulate) {
-        const Tensor cleared = put_copy(grad, at, zeros({}, grad.dtype()), false);
+        const Tensor cleared = put_copy(grad, at, zeros({}, grad.options()), false);
         gself = flat ? cleared.view(sizes) : cleared;
       } else if (n.needs_grad(0)) {
         gself = g[0];
@@ -194,7 +197,7 @@ Tensor gather_advanced(const Tensor& self, std::span<const DimIndex> dims, bool 
   if (is_floating(self.dtype()) && grad_needed(self)) {
     auto node = make_node(grad_name, {&self}, [numbers = dim_numbers(dims), sizes = self.sizes()](FunctionNode& n,
                                                                                                   Grads& g) -> Grads {
-      return {put_copy(zeros(sizes, g[0].dtype()), saved_indices(n, numbers), g[0], /*accumulate=*/true)};
+      return {put_copy(zeros(sizes, g[0].options()), saved_indices(n, numbers), g[0], /*accumulate=*/true)};
     });
     save_indices(*node, dims);
     set_history(out, std::move(node));
@@ -378,7 +381,7 @@ Tensor gathered_for_src(const Tensor& g, int64_t dim, const Tensor& index, IntAr
     if (missing == 0) continue;
     DimVector pad_shape = r.sizes();
     pad_shape[size_t(k)] = missing;
-    r = cat({r, zeros(pad_shape, r.dtype())}, k);
+    r = cat({r, zeros(pad_shape, r.options())}, k);
   }
   return r;
 }
@@ -442,7 +445,7 @@ namespace {
 // self with self[indices] = value, out of place: the flat positions of the indexed elements, found by
 // indexing a tensor of positions the same way, receive the value.
 Tensor index_put_copy(const Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& value) {
-  const Tensor grid = arange(self.numel(), kInt64).view(self.sizes());
+  const Tensor grid = arange(self.numel(), TensorOptions(kInt64).device(self.device())).view(self.sizes());
   const BasicIndexed b = apply_basic_indices(grid, indices);
   NB_CHECK(b.tensors.empty() || value.dtype() == self.dtype(), RuntimeError,
            "Index put requires the source and destination dtypes match, got ", dtype_str(self.dtype()),
@@ -527,7 +530,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   }
   if (is_floating(x.dtype()) && grad_needed(self)) {
     auto node = make_node("GatherBackward0", {&self}, [d, sizes = self.sizes()](FunctionNode& n, Grads& g) -> Grads {
-      return {zeros(sizes, g[0].dtype()).scatter_add(d, n.saved(0), g[0])};
+      return {zeros(sizes, g[0].options()).scatter_add(d, n.saved(0), g[0])};
     });
     node->save(idx);
     set_history(out, std::move(node));

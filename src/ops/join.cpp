@@ -1,6 +1,5 @@
 // cat and stack: each input is copied (and cast) into its slice of one output by copy_kernel; the
 // gradient of each input is its slice of the output's gradient.
-#include <sstream>
 #include <vector>
 
 #include "autograd/function.hpp"
@@ -15,11 +14,12 @@ bool is_legacy_empty(const Tensor& t) { return t.dim() == 1 && t.numel() == 0; }
 
 // "[2, 3]", as torch.stack writes shapes.
 std::string list_str(IntArrayRef sizes) {
-  std::ostringstream os;
-  os << '[';
-  for (size_t i = 0; i < sizes.size(); ++i) os << (i ? ", " : "") << sizes[i];
-  os << ']';
-  return os.str();
+  std::string s = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (i) s += ", ";
+    append_part(s, sizes[i]);
+  }
+  return s + ']';
 }
 
 // The dtype of joining `tensors` (torch.result_type over all of them), which must share a device.
@@ -99,7 +99,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     std::vector<bool> skipped;
     for (const Tensor& t : tensors) skipped.push_back(is_legacy_empty(t));
     record_join("CatBackward0", tensors, out, [d, starts, skipped](const Tensor& g, size_t i) {
-      return skipped[i] ? zeros({0}, g.dtype()) : g.narrow(d, starts[i], starts[i + 1] - starts[i]);
+      return skipped[i] ? zeros({0}, g.options()) : g.narrow(d, starts[i], starts[i + 1] - starts[i]);
     });
   }
   return out;

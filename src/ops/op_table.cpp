@@ -7,7 +7,9 @@
 namespace nabla {
 namespace {
 
-constexpr uint8_t kCpuOnly = kOnCPU;
+// Every kernel family has a CPU and a CUDA kernel (src/cpu/, src/cuda/); a build without CUDA answers
+// for cuda tensors with "built without CUDA" (core/dispatch.cpp).
+constexpr uint8_t kEveryBackend = kOnCPU | kOnCUDA;
 
 // Kernel ops whose public spelling takes an argument, under their table names.
 Tensor gelu_tanh(const Tensor& x) { return gelu(x, "tanh"); }
@@ -20,7 +22,7 @@ using Invoke = Tensor (*)(const std::vector<Tensor>&);
 std::vector<OpInfo> build_table() {
   std::vector<OpInfo> t;
   auto add_entry = [&](std::string_view name, OpKind kind, int arity, DTypeMask dtypes, bool diff, Invoke fn) {
-    t.push_back({name, kind, arity, dtypes, diff, kCpuOnly, 1.3e-6, 1e-5, fn});
+    t.push_back({name, kind, arity, dtypes, diff, kEveryBackend, 1.3e-6, 1e-5, fn});
   };
 #define NB_UNARY_OP(name, result, dtypes, diff) \
   add_entry(#name, OpKind::kUnary, 1, dtypes, diff, [](const std::vector<Tensor>& in) { return name(in[0]); });

@@ -26,7 +26,7 @@ void record_selected_values(const char* name, const Tensor& x, const Tensor& val
                             int64_t dim) {
   if (!is_floating(x.dtype()) || !grad_needed(x)) return;
   auto node = make_node(name, {&x}, [dim, sizes = x.sizes()](FunctionNode& n, Grads& g) -> Grads {
-    return {zeros(sizes, g[0].dtype()).scatter(dim, n.saved(0), g[0])};
+    return {zeros(sizes, g[0].options()).scatter(dim, n.saved(0), g[0])};
   });
   node->save(indices);
   set_history(values, std::move(node));

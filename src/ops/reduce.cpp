@@ -69,7 +69,7 @@ Tensor prod_safe_zeros_backward(const Tensor& g, const Tensor& x, int64_t dim) {
   if (x.numel() == 0) return g.expand(x.sizes());
   DimVector ones_size = x.sizes();
   ones_size[size_t(dim)] = 1;
-  const Tensor ones = nabla::ones(ones_size, x.dtype());
+  const Tensor ones = nabla::ones(ones_size, x.options());
   const int64_t n = x.size(dim);
   Tensor before = cat({ones, x.narrow(dim, 0, n - 1)}, dim).cumprod(dim);
   Tensor after = cat({ones, x.narrow(dim, 1, n - 1).flip({dim})}, dim).cumprod(dim).flip({dim});
@@ -195,7 +195,7 @@ std::tuple<Tensor, Tensor> reduce_with_indices(ReduceOp op, const Tensor& x, con
     const int64_t dim = x.dim() == 0 ? 0 : reduced_dim_list(x, mask)[0];
     auto node = make_node(op == ReduceOp::kArgMax ? "MaxBackward0" : "MinBackward0", {&x},
                           [dim, keep = shape.keep, sizes = x.sizes()](FunctionNode& n, Grads& g) -> Grads {
-      return {zeros(sizes, g[0].dtype()).scatter(dim, n.saved(0).reshape(keep), g[0].reshape(keep))};
+      return {zeros(sizes, g[0].options()).scatter(dim, n.saved(0).reshape(keep), g[0].reshape(keep))};
     });
     node->save(indices);
     set_history(result, std::move(node));

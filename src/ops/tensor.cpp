@@ -1,6 +1,7 @@
 // Tensor's own accessors and the helpers of ops/common.hpp.
 #include "autograd/function.hpp"
 #include "core/kernels/copy.hpp"
+#include "nabla/cuda.hpp"
 #include "ops/common.hpp"
 
 namespace nabla {
@@ -24,6 +25,13 @@ void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
   NB_CHECK(a.device() == b.device(), RuntimeError, op,
            ": Expected all tensors to be on the same device, but found at least two devices, ", a.device().str(),
            " and ", b.device().str(), "! Move them with .to(device) first.");
+}
+
+bool same_device(Device a, Device b) {
+  if (a.type != b.type) return false;
+  if (a.index == b.index || a.is_cpu()) return true;
+  const int current = cuda::is_available() ? cuda::current_device() : 0;
+  return (a.index < 0 ? current : a.index) == (b.index < 0 ? current : b.index);
 }
 
 void begin_write(const Tensor& t, const char* op) {

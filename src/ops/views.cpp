@@ -26,7 +26,7 @@ struct Geometry {
 // address, receives that element's gradient (scatter_add, so overlapping views such as unfold add up).
 Tensor generic_view_backward(const Tensor& g, const Geometry& in, const Geometry& view) {
   const int64_t n = numel_of(in.sizes);
-  Tensor flat_index = arange(n, kInt64);
+  Tensor flat_index = arange(n, TensorOptions(kInt64).device(g.device()));
   Tensor index;
   if (contiguous_strides(in.sizes) == in.strides || n == 0) {
     index = flat_index.as_strided(view.sizes, view.strides, view.offset - in.offset);
@@ -37,11 +37,11 @@ Tensor generic_view_backward(const Tensor& g, const Geometry& in, const Geometry
       return last;
     };
     const int64_t lo = std::min(in.offset, view.offset), hi = std::max(span_end(in), span_end(view));
-    Tensor positions = full({hi - lo + 1}, -1, kInt64);
+    Tensor positions = full({hi - lo + 1}, -1, TensorOptions(kInt64).device(g.device()));
     positions.as_strided(in.sizes, in.strides, in.offset - lo).copy_(flat_index.view(in.sizes));
     index = positions.as_strided(view.sizes, view.strides, view.offset - lo);
   }
-  return zeros({n}, g.dtype()).scatter_add(0, index.reshape({-1}), g.reshape({-1})).view(in.sizes);
+  return zeros({n}, g.options()).scatter_add(0, index.reshape({-1}), g.reshape({-1})).view(in.sizes);
 }
 
 Tensor view_backward(const Tensor& g, const ViewGrad& how, const Geometry& in, const Geometry& view) {

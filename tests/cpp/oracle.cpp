@@ -185,11 +185,12 @@ Tolerance tolerance_for(nb::DType dtype, double rtol32, double atol32) {
   if (!nb::is_floating(actual.dtype())) {
     a = actual.to(nb::kInt64).contiguous();
     e = expected.to(nb::kInt64).contiguous();
-    const int64_t *pa = a.data_ptr<int64_t>(), *pe = e.data_ptr<int64_t>();
+    // uint64 past 2^63 does not survive int64 conversion: compare its bits.
     if (actual.dtype() == nb::kUInt64) {
-      pa = reinterpret_cast<const int64_t*>(actual.contiguous().data_ptr());
-      pe = reinterpret_cast<const int64_t*>(expected.contiguous().data_ptr());
+      a = actual.contiguous();
+      e = expected.contiguous();
     }
+    const int64_t *pa = static_cast<const int64_t*>(a.data_ptr()), *pe = static_cast<const int64_t*>(e.data_ptr());
     for (int64_t i = 0; i < a.numel(); ++i)
       if (pa[i] != pe[i])
         return ::testing::AssertionFailure() << "element " << i << ": got " << pa[i] << ", expected " << pe[i];

@@ -11,7 +11,7 @@
 namespace nabla {
 
 template <typename To, typename From>
-inline To convert(From v) {
+NB_HOST_DEVICE inline To convert(From v) {
   using M = opmath_t<From>;
   if constexpr (std::is_same_v<To, From>) return v;
   else if constexpr (std::is_same_v<To, bool>) return static_cast<M>(v) != M(0);

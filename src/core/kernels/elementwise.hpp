@@ -1,5 +1,7 @@
 #pragma once
 // The unary and binary element-wise kernel families (ops listed in unary_ops.def, binary_ops.def).
+#include <type_traits>
+
 #include "core/dispatch.hpp"
 #include "nabla/core/scalar.hpp"
 #include "nabla/core/tensor_impl.hpp"
@@ -27,6 +29,27 @@ inline constexpr const char* kBinaryOpNames[] = {
 #include "core/binary_ops.def"
 #undef NB_BINARY_OP
 };
+
+// Calls fn(std::integral_constant<UnaryOp, op>{}) for the runtime `op`: the one switch over the ops,
+// through which each backend instantiates its kernel per op.
+template <typename Fn>
+void visit_unary_op(UnaryOp op, Fn&& fn) {
+  switch (op) {
+#define NB_UNARY_OP(name, result, dtypes, diff) \
+  case UnaryOp::name: return fn(std::integral_constant<UnaryOp, UnaryOp::name>{});
+#include "core/unary_ops.def"
+#undef NB_UNARY_OP
+  }
+}
+template <typename Fn>
+void visit_binary_op(BinaryOp op, Fn&& fn) {
+  switch (op) {
+#define NB_BINARY_OP(name, result, dtypes, diff) \
+  case BinaryOp::name: return fn(std::integral_constant<BinaryOp, BinaryOp::name>{});
+#include "core/binary_ops.def"
+#undef NB_BINARY_OP
+  }
+}
 
 // Extra arguments: clamp's bounds (NaN/absent = unbounded), add/sub's alpha.
 struct ElementwiseParams {

@@ -10,6 +10,25 @@
 
 namespace nabla {
 
+// Calls fn(TypeTag<U>{}) with U an unsigned type of `dtype`'s size: what kernels that only move
+// elements are instantiated for.
+template <typename Fn>
+void visit_itemsize(DType dtype, Fn&& fn) {
+  switch (itemsize(dtype)) {
+    case 1: return fn(TypeTag<uint8_t>{});
+    case 2: return fn(TypeTag<uint16_t>{});
+    case 4: return fn(TypeTag<uint32_t>{});
+    default: return fn(TypeTag<uint64_t>{});
+  }
+}
+
+// Calls fn(TypeTag<I>{}) with I the type of an index tensor (int32 or int64).
+template <typename Fn>
+void visit_index_dtype(DType dtype, Fn&& fn) {
+  if (dtype == kInt32) return fn(TypeTag<int32_t>{});
+  return fn(TypeTag<int64_t>{});
+}
+
 // offsets[i] += normalize(index[i]) * stride, index (int32/int64) broadcast to offsets' shape.
 // normalize wraps negative indices when wrap_negative, and any index outside [-size, size) (or
 // [0, size) without wrapping) leaves the offsets unspecified and is returned instead; the first

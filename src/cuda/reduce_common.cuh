@@ -1,0 +1,135 @@
+#pragma once
+// Pieces shared by the reduce, scan and softmax kernels on CUDA (Note [Reduction kernels]): warp
+// shuffles of any accumulator type, NaN-propagating max, and the host-side layout of "lines"
+// (every 1-D run along one dim) used by scan and softmax.
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+#include <vector>
+
+#include "cuda/loops.cuh"
+
+namespace nabla::cuda {
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int64_t pow2_at_least(int64_t n) {
+  int64_t p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+// __shfl_down_sync / __shfl_xor_sync of any trivially copyable value, 32 bits at a time.
+template <typename T>
+__device__ __forceinline__ T shfl_down(T v, int delta) {
+  constexpr int kWords = (sizeof(T) + 3) / 4;
+  unsigned words[kWords];
+  memcpy(words, &v, sizeof(T));
+#pragma unroll
+  for (int k = 0; k < kWords; ++k) words[k] = __shfl_down_sync(0xffffffffu, words[k], delta);
+  memcpy(&v, words, sizeof(T));
+  return v;
+}
+template <typename T>
+__device__ __forceinline__ T shfl_xor(T v, int mask) {
+  constexpr int kWords = (sizeof(T) + 3) / 4;
+  unsigned words[kWords];
+  memcpy(words, &v, sizeof(T));
+#pragma unroll
+  for (int k = 0; k < kWords; ++k) words[k] = __shfl_xor_sync(0xffffffffu, words[k], mask);
+  memcpy(&v, words, sizeof(T));
+  return v;
+}
+
+// Float or double math by the argument's type.
+template <typename V>
+__device__ __forceinline__ V dev_abs(V x) {
+  if constexpr (std::is_same_v<V, float>) return fabsf(x);
+  else return fabs(x);
+}
+template <typename V>
+__device__ __forceinline__ V dev_pow(V x, V y) {
+  if constexpr (std::is_same_v<V, float>) return powf(x, y);
+  else return pow(x, y);
+}
+template <typename V>
+__device__ __forceinline__ V dev_sqrt(V x) {
+  if constexpr (std::is_same_v<V, float>) return sqrtf(x);
+  else return sqrt(x);
+}
+template <typename V>
+__device__ __forceinline__ V dev_exp(V x) {
+  if constexpr (std::is_same_v<V, float>) return expf(x);
+  else return exp(x);
+}
+template <typename V>
+__device__ __forceinline__ V dev_log(V x) {
+  if constexpr (std::is_same_v<V, float>) return logf(x);
+  else return log(x);
+}
+
+// The larger of a and b, NaN if either is NaN (torch.max's rule; cpu/fold.hpp's nan_max).
+template <typename T>
+__device__ __forceinline__ T nan_max(T a, T b) {
+  return (b > a || b != b) ? b : a;
+}
+
+// Sorts dims by decreasing |stride| of the first stride set (stable), so that the offset
+// calculator's innermost dim is the one closest together in memory.
+template <int N>
+void sort_by_stride(DimVector& sizes, std::array<DimVector, N>& strides) {
+  std::vector<size_t> order(sizes.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return std::abs(strides[0][a]) > std::abs(strides[0][b]); });
+  DimVector s;
+  std::array<DimVector, N> st;
+  for (size_t i : order) {
+    s.push_back(sizes[i]);
+    for (int k = 0; k < N; ++k) st[k].push_back(strides[k][i]);
+  }
+  sizes = std::move(s);
+  strides = std::move(st);
+}
+
+// The lines along `dim` of in and out (same shape): line l starts at lines.get(l) = {in, out}
+// offsets and steps by in_step / out_step.
+struct LineLayout {
+  OffsetCalculator<2> lines;
+  int64_t num_lines = 1, len, in_step, out_step;
+  bool lanes;  // another dim is closer together in memory than the line's own: lines are best walked side by side
+};
+
+inline LineLayout make_line_layout(const TensorImpl& in, const TensorImpl& out, int64_t dim, const char* op) {
+  LineLayout l;
+  l.len = in.sizes()[dim];
+  l.in_step = in.strides()[dim];
+  l.out_step = out.strides()[dim];
+  DimVector sizes;
+  std::array<DimVector, 2> strides;
+  for (int64_t d = 0; d < in.dim(); ++d) {
+    if (d == dim) continue;
+    sizes.push_back(in.sizes()[d]);
+    strides[0].push_back(in.strides()[d]);
+    strides[1].push_back(out.strides()[d]);
+    l.num_lines *= in.sizes()[d];
+  }
+  sort_by_stride<2>(sizes, strides);
+  l.lines = make_offset_calculator<2>(sizes, strides, op);
+  l.lanes = l.lines.ndim > 0 && l.len > 1 && std::abs(l.lines.strides[0][0]) < std::abs(l.in_step);
+  return l;
+}
+
+// Offsets of element i < the calculator's numel; skips the divisions when there is one dim.
+template <int N>
+__device__ __forceinline__ void offsets_of(const OffsetCalculator<N>& c, int64_t i, int64_t (&off)[N]) {
+  if (c.ndim <= 1) {
+#pragma unroll
+    for (int k = 0; k < N; ++k) off[k] = c.ndim == 0 ? 0 : i * c.strides[0][k];
+  } else {
+    c.get(i, off);
+  }
+}
+
+}  // namespace nabla::cuda

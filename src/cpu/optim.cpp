@@ -1,11 +1,12 @@
 // The fused optimizer step on the CPU: one pass over all parameter tensors, split by elements
 // across the threads (each element's update is independent, so the thread count never changes a
 // result). Each update is PyTorch 1.13's single-tensor algorithm (torch/optim/{sgd,adam,adamw,
-// rmsprop}.py) written per element, op by op; see src/core/kernels/optim.hpp for the rounding.
+// rmsprop}.py) written per element, op by op, in src/core/kernels/optim_math.hpp (shared with CUDA);
+// see src/core/kernels/optim.hpp for the rounding.
 #include <cmath>
 #include <type_traits>
 
-#include "core/kernels/optim.hpp"
+#include "core/kernels/optim_math.hpp"
 #include "cpu/parallel.hpp"
 #include "nabla/core/half.hpp"
 
@@ -50,109 +51,8 @@ template <uint32_t Mask, uint32_t Fixed = 0, typename Fn>
   }
 }
 
-// The gradient after maximize's negation (a multiplication by -1 is exactly the negation).
-template <typename C>
-C grad_sign(uint32_t flags) {
-  return (flags & kOptimMaximize) ? C(-1) : C(1);
-}
-
-// Each update is a loop specialised on its flags (F), called through with_static_flags.
-template <typename T, uint32_t F>
-void sgd(const OptimTensors& t, int64_t begin, int64_t end) {
-  using A = Arith<T>;
-  using C = typename A::C;
-  const OptimScalars& s = t.scalars;
-  T* param = static_cast<T*>(t.param);
-  const T* grad = static_cast<const T*>(t.grad);
-  T* buf = static_cast<T*>(t.state[0]);
-  const C sign = grad_sign<C>(s.flags), wd = A::scalar(s.weight_decay), momentum = A::scalar(s.momentum);
-  const C buf_grad_scale = A::scalar(s.buf_grad_scale), neg_lr = A::scalar(s.neg_lr);
-  for (int64_t i = begin; i < end; ++i) {
-    const C p = C(param[i]);
-    C d = C(grad[i]) * sign;
-    if constexpr (F & kOptimWeightDecay) d = A::fma(p, wd, d);
-    if constexpr (F & kOptimMomentum) {
-      C b;
-      if constexpr (F & kOptimFirstStep) b = d;
-      else b = A::fma(d, buf_grad_scale, A::mul(C(buf[i]), momentum));
-      buf[i] = T(b);
-      if constexpr (F & kOptimNesterov) d = A::fma(b, momentum, d);
-      else d = b;
-    }
-    param[i] = T(A::fma(d, neg_lr, p));
-  }
-}
-
-template <typename T, uint32_t F>
-void adam(const OptimTensors& t, int64_t begin, int64_t end) {
-  using A = Arith<T>;
-  using C = typename A::C;
-  const OptimScalars& s = t.scalars;
-  T* param = static_cast<T*>(t.param);
-  const T* grad = static_cast<const T*>(t.grad);
-  T* exp_avg = static_cast<T*>(t.state[0]);
-  T* exp_avg_sq = static_cast<T*>(t.state[1]);
-  T* max_exp_avg_sq = static_cast<T*>(t.state[2]);
-  const C sign = grad_sign<C>(s.flags), wd = A::scalar(s.weight_decay), decay = A::scalar(s.decay);
-  const C beta1 = A::scalar(s.beta1), one_minus_beta1 = A::scalar(s.one_minus_beta1);
-  const C beta2 = A::scalar(s.beta2), one_minus_beta2 = A::scalar(s.one_minus_beta2);
-  const C bias_correction2_sqrt = A::scalar(s.bias_correction2_sqrt), eps = A::scalar(s.eps);
-  const C neg_step_size = A::scalar(s.neg_lr);
-  for (int64_t i = begin; i < end; ++i) {
-    C p = C(param[i]);
-    if constexpr (F & kOptimDecoupled) p = A::mul(p, decay);
-    C g = C(grad[i]) * sign;
-    if constexpr (F & kOptimWeightDecay) g = A::fma(p, wd, g);
-    const C m = A::fma(g, one_minus_beta1, A::mul(C(exp_avg[i]), beta1));
-    C v = A::fma(A::mul(one_minus_beta2, g), g, A::mul(C(exp_avg_sq[i]), beta2));
-    exp_avg[i] = T(m);
-    exp_avg_sq[i] = T(v);
-    if constexpr (F & kOptimAmsgrad) {
-      v = A::maximum(C(max_exp_avg_sq[i]), v);
-      max_exp_avg_sq[i] = T(v);
-    }
-    const C denom = A::add(A::div(A::sqrt(v), bias_correction2_sqrt), eps);
-    param[i] = T(A::add(p, A::div(A::mul(neg_step_size, m), denom)));
-  }
-}
-
-template <typename T, uint32_t F>
-void rmsprop(const OptimTensors& t, int64_t begin, int64_t end) {
-  using A = Arith<T>;
-  using C = typename A::C;
-  const OptimScalars& s = t.scalars;
-  T* param = static_cast<T*>(t.param);
-  const T* grad = static_cast<const T*>(t.grad);
-  T* square_avg = static_cast<T*>(t.state[0]);
-  T* buf = static_cast<T*>(t.state[1]);
-  T* grad_avg = static_cast<T*>(t.state[2]);
-  const C sign = grad_sign<C>(s.flags), wd = A::scalar(s.weight_decay), momentum = A::scalar(s.momentum);
-  const C alpha = A::scalar(s.beta2), one_minus_alpha = A::scalar(s.one_minus_beta2);
-  const C eps = A::scalar(s.eps), neg_lr = A::scalar(s.neg_lr);
-  for (int64_t i = begin; i < end; ++i) {
-    const C p = C(param[i]);
-    C g = C(grad[i]) * sign;
-    if constexpr (F & kOptimWeightDecay) g = A::fma(p, wd, g);
-    const C sq = A::fma(A::mul(one_minus_alpha, g), g, A::mul(C(square_avg[i]), alpha));
-    square_avg[i] = T(sq);
-    C avg;
-    if constexpr (F & kOptimCentered) {
-      const C ga = A::fma(g, one_minus_alpha, A::mul(C(grad_avg[i]), alpha));
-      grad_avg[i] = T(ga);
-      avg = A::sqrt(A::fma(-ga, ga, sq));
-    } else {
-      avg = A::sqrt(sq);
-    }
-    avg = A::add(avg, eps);
-    if constexpr (F & kOptimMomentum) {
-      const C b = A::add(A::mul(C(buf[i]), momentum), A::div(g, avg));
-      buf[i] = T(b);
-      param[i] = T(A::fma(b, neg_lr, p));
-    } else {
-      param[i] = T(A::add(p, A::div(A::mul(neg_lr, g), avg)));
-    }
-  }
-}
+// The CPU's loops run over a range with unit stride, known at compile time (so they vectorise).
+constexpr std::integral_constant<int64_t, 1> kUnitStride{};
 
 template <typename T>
 void update_typed(OptimKind kind, const OptimTensors& t, int64_t begin, int64_t end) {
@@ -160,13 +60,13 @@ void update_typed(OptimKind kind, const OptimTensors& t, int64_t begin, int64_t 
   switch (kind) {
     case OptimKind::kSGD:
       return with_static_flags<kOptimWeightDecay | kOptimMomentum | kOptimNesterov | kOptimFirstStep>(
-          flags, [&](auto f) { sgd<T, decltype(f)::value>(t, begin, end); });
+          flags, [&](auto f) { sgd_update<Arith<T>, T>(t, f, begin, end, kUnitStride); });
     case OptimKind::kAdam:
       return with_static_flags<kOptimWeightDecay | kOptimAmsgrad | kOptimDecoupled>(
-          flags, [&](auto f) { adam<T, decltype(f)::value>(t, begin, end); });
+          flags, [&](auto f) { adam_update<Arith<T>, T>(t, f, begin, end, kUnitStride); });
     case OptimKind::kRMSprop:
       return with_static_flags<kOptimWeightDecay | kOptimMomentum | kOptimCentered>(
-          flags, [&](auto f) { rmsprop<T, decltype(f)::value>(t, begin, end); });
+          flags, [&](auto f) { rmsprop_update<Arith<T>, T>(t, f, begin, end, kUnitStride); });
   }
 }
 

@@ -2,17 +2,16 @@
 //
 // Multi-tensor apply: the OptimTensors table (plain data: pointers, sizes, scalars) is copied to the
 // device together with a list of (tensor, chunk) tasks, one per block, so a step over hundreds of
-// small parameters is still one kernel. Each element's update is PyTorch's single-tensor algorithm
-// exactly as src/cpu/optim.cpp writes it: the same op order, an FMA at the same sites and plain
-// correctly rounded operations elsewhere (the _rn intrinsics keep nvcc from contracting or
-// approximating any of them), so float32 and float64 results equal the CPU's bit for bit; 16-bit
-// floats are computed in float and rounded to the parameter dtype after every op, as there.
+// small parameters is still one kernel. Each element's update is the CPU's own code
+// (src/core/kernels/optim_math.hpp) over an arithmetic policy of correctly rounded operations (the _rn
+// intrinsics keep nvcc from contracting or approximating any of them), so float32 and float64 results
+// equal the CPU's bit for bit; 16-bit floats are computed in float and rounded after every op, as there.
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
 #include <vector>
 
-#include "core/kernels/optim.hpp"
+#include "core/kernels/optim_math.hpp"
 #include "cuda/loops.cuh"
 #include "cuda/pointer_device.hpp"
 
@@ -62,110 +61,15 @@ struct Arith {
   __device__ static C maximum(C a, C b) { return (a > b || isnan(a)) ? a : b; }  // NaN propagates
 };
 
-// Each update runs over elements [begin, end) of one tensor with a block-stride loop; the flags are
-// tested per element but are uniform across the launch's threads, so the branches cost nothing.
-template <typename T>
-__device__ void sgd(const OptimTensors& t, int64_t begin, int64_t end) {
-  using A = Arith<T>;
-  using C = typename A::C;
-  const OptimScalars& s = t.scalars;
-  const uint32_t f = s.flags;
-  T* param = static_cast<T*>(t.param);
-  const T* grad = static_cast<const T*>(t.grad);
-  T* buf = static_cast<T*>(t.state[0]);
-  const C sign = (f & kOptimMaximize) ? C(-1) : C(1), wd = A::scalar(s.weight_decay), momentum = A::scalar(s.momentum);
-  const C buf_grad_scale = A::scalar(s.buf_grad_scale), neg_lr = A::scalar(s.neg_lr);
-  for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
-    const C p = C(param[i]);
-    C d = C(grad[i]) * sign;
-    if (f & kOptimWeightDecay) d = A::fma(p, wd, d);
-    if (f & kOptimMomentum) {
-      const C b = (f & kOptimFirstStep) ? d : A::fma(d, buf_grad_scale, A::mul(C(buf[i]), momentum));
-      buf[i] = T(b);
-      d = (f & kOptimNesterov) ? A::fma(b, momentum, d) : b;
-    }
-    param[i] = T(A::fma(d, neg_lr, p));
-  }
-}
-
-template <typename T>
-__device__ void adam(const OptimTensors& t, int64_t begin, int64_t end) {
-  using A = Arith<T>;
-  using C = typename A::C;
-  const OptimScalars& s = t.scalars;
-  const uint32_t f = s.flags;
-  T* param = static_cast<T*>(t.param);
-  const T* grad = static_cast<const T*>(t.grad);
-  T* exp_avg = static_cast<T*>(t.state[0]);
-  T* exp_avg_sq = static_cast<T*>(t.state[1]);
-  T* max_exp_avg_sq = static_cast<T*>(t.state[2]);
-  const C sign = (f & kOptimMaximize) ? C(-1) : C(1), wd = A::scalar(s.weight_decay), decay = A::scalar(s.decay);
-  const C beta1 = A::scalar(s.beta1), one_minus_beta1 = A::scalar(s.one_minus_beta1);
-  const C beta2 = A::scalar(s.beta2), one_minus_beta2 = A::scalar(s.one_minus_beta2);
-  const C bias_correction2_sqrt = A::scalar(s.bias_correction2_sqrt), eps = A::scalar(s.eps);
-  const C neg_step_size = A::scalar(s.neg_lr);
-  for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
-    C p = C(param[i]);
-    if (f & kOptimDecoupled) p = A::mul(p, decay);
-    C g = C(grad[i]) * sign;
-    if (f & kOptimWeightDecay) g = A::fma(p, wd, g);
-    const C m = A::fma(g, one_minus_beta1, A::mul(C(exp_avg[i]), beta1));
-    C v = A::fma(A::mul(one_minus_beta2, g), g, A::mul(C(exp_avg_sq[i]), beta2));
-    exp_avg[i] = T(m);
-    exp_avg_sq[i] = T(v);
-    if (f & kOptimAmsgrad) {
-      v = A::maximum(C(max_exp_avg_sq[i]), v);
-      max_exp_avg_sq[i] = T(v);
-    }
-    const C denom = A::add(A::div(A::sqrt(v), bias_correction2_sqrt), eps);
-    param[i] = T(A::add(p, A::div(A::mul(neg_step_size, m), denom)));
-  }
-}
-
-template <typename T>
-__device__ void rmsprop(const OptimTensors& t, int64_t begin, int64_t end) {
-  using A = Arith<T>;
-  using C = typename A::C;
-  const OptimScalars& s = t.scalars;
-  const uint32_t f = s.flags;
-  T* param = static_cast<T*>(t.param);
-  const T* grad = static_cast<const T*>(t.grad);
-  T* square_avg = static_cast<T*>(t.state[0]);
-  T* buf = static_cast<T*>(t.state[1]);
-  T* grad_avg = static_cast<T*>(t.state[2]);
-  const C sign = (f & kOptimMaximize) ? C(-1) : C(1), wd = A::scalar(s.weight_decay), momentum = A::scalar(s.momentum);
-  const C alpha = A::scalar(s.beta2), one_minus_alpha = A::scalar(s.one_minus_beta2);
-  const C eps = A::scalar(s.eps), neg_lr = A::scalar(s.neg_lr);
-  for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
-    const C p = C(param[i]);
-    C g = C(grad[i]) * sign;
-    if (f & kOptimWeightDecay) g = A::fma(p, wd, g);
-    const C sq = A::fma(A::mul(one_minus_alpha, g), g, A::mul(C(square_avg[i]), alpha));
-    square_avg[i] = T(sq);
-    C avg;
-    if (f & kOptimCentered) {
-      const C ga = A::fma(g, one_minus_alpha, A::mul(C(grad_avg[i]), alpha));
-      grad_avg[i] = T(ga);
-      avg = A::sqrt(A::fma(-ga, ga, sq));
-    } else {
-      avg = A::sqrt(sq);
-    }
-    avg = A::add(avg, eps);
-    if (f & kOptimMomentum) {
-      const C b = A::add(A::mul(C(buf[i]), momentum), A::div(g, avg));
-      buf[i] = T(b);
-      param[i] = T(A::fma(b, neg_lr, p));
-    } else {
-      param[i] = T(A::add(p, A::div(A::mul(neg_lr, g), avg)));
-    }
-  }
-}
-
+// A block-stride loop over elements [begin, end) of one tensor; the flags are tested per element but
+// are uniform across the launch's threads, so the branches cost nothing.
 template <OptimKind K, typename T>
 __device__ void update(const OptimTensors& t, int64_t begin, int64_t end) {
-  if constexpr (K == OptimKind::kSGD) sgd<T>(t, begin, end);
-  else if constexpr (K == OptimKind::kAdam) adam<T>(t, begin, end);
-  else rmsprop<T>(t, begin, end);
+  const uint32_t f = t.scalars.flags;
+  const int64_t first = begin + threadIdx.x, stride = blockDim.x;
+  if constexpr (K == OptimKind::kSGD) sgd_update<Arith<T>, T>(t, f, first, end, stride);
+  else if constexpr (K == OptimKind::kAdam) adam_update<Arith<T>, T>(t, f, first, end, stride);
+  else rmsprop_update<Arith<T>, T>(t, f, first, end, stride);
 }
 
 template <OptimKind K>

@@ -20,26 +20,28 @@ inline int64_t pow2_at_least(int64_t n) {
   return p;
 }
 
-// __shfl_down_sync / __shfl_xor_sync of any trivially copyable value, 32 bits at a time.
-template <typename T>
-__device__ __forceinline__ T shfl_down(T v, int delta) {
+// __shfl_down_sync (kXor false) or __shfl_xor_sync (true) of any trivially copyable value, 32 bits at
+// a time.
+template <bool kXor, typename T>
+__device__ __forceinline__ T shuffle(T v, int lane_arg) {
   constexpr int kWords = (sizeof(T) + 3) / 4;
   unsigned words[kWords];
   memcpy(words, &v, sizeof(T));
 #pragma unroll
-  for (int k = 0; k < kWords; ++k) words[k] = __shfl_down_sync(0xffffffffu, words[k], delta);
+  for (int k = 0; k < kWords; ++k) {
+    words[k] = kXor ? __shfl_xor_sync(0xffffffffu, words[k], lane_arg)
+                    : __shfl_down_sync(0xffffffffu, words[k], lane_arg);
+  }
   memcpy(&v, words, sizeof(T));
   return v;
 }
 template <typename T>
+__device__ __forceinline__ T shfl_down(T v, int delta) {
+  return shuffle<false>(v, delta);
+}
+template <typename T>
 __device__ __forceinline__ T shfl_xor(T v, int mask) {
-  constexpr int kWords = (sizeof(T) + 3) / 4;
-  unsigned words[kWords];
-  memcpy(words, &v, sizeof(T));
-#pragma unroll
-  for (int k = 0; k < kWords; ++k) words[k] = __shfl_xor_sync(0xffffffffu, words[k], mask);
-  memcpy(&v, words, sizeof(T));
-  return v;
+  return shuffle<true>(v, mask);
 }
 
 // Float or double math by the argument's type.

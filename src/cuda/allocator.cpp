@@ -14,7 +14,6 @@
 namespace nabla::cuda {
 namespace {
 
-constexpr size_t kMaxDevices = 64;
 constexpr size_t kSmallGranule = 512;            // under 1 MiB: 512-byte bins
 constexpr size_t kLargeGranule = size_t(2) << 20;  // from 1 MiB: 2 MiB bins
 

@@ -13,7 +13,7 @@ constexpr uint64_t kDefaultSeed = 67280421310721ull;
 
 struct Generators {
   std::mutex mutex;
-  std::array<PhiloxState, 64> states;
+  std::array<PhiloxState, kMaxDevices> states;
   Generators() { states.fill({kDefaultSeed, 0}); }
 };
 Generators& generators() {

@@ -78,7 +78,7 @@ std::optional<int64_t> index_offsets(TensorImpl& offsets, const TensorImpl& inde
   NB_CUDA_CHECK(cudaMemsetAsync(first_bad.data, 0xff, sizeof(unsigned long long), stream()));
   visit_index_dtype(index.dtype(), [&](auto tag) {
     using I = typename decltype(tag)::type;
-    add_index_offsets<I><<<blocks_for(n, kThreads), kThreads, 0, stream()>>>(
+    add_index_offsets<I><<<ceil_div(n, kThreads), kThreads, 0, stream()>>>(
         n, calc, offsets.data_as<int64_t>(), index.data_as<const I>(), size, stride, wrap_negative ? -size : 0,
         first_bad.data);
     NB_CUDA_LAUNCH_CHECK();
@@ -107,7 +107,7 @@ void index(TensorImpl& out, const TensorImpl& src, const TensorImpl& offsets) {
   const auto calc = calculator_for<3>(out, {&src, &offsets}, "index");
   visit_itemsize(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    gather_by_offsets<T><<<blocks_for(n, kThreads), kThreads, 0, stream()>>>(
+    gather_by_offsets<T><<<ceil_div(n, kThreads), kThreads, 0, stream()>>>(
         n, calc, out.data_as<T>(), src.data_as<const T>(), offsets.data_as<const int64_t>());
     NB_CUDA_LAUNCH_CHECK();
   });
@@ -165,7 +165,7 @@ __global__ void __launch_bounds__(kThreads)
 template <typename T, bool kAccumulate>
 void launch_put(TensorImpl& dst, const TensorImpl& offsets, const TensorImpl& values, const OffsetCalculator<3>& calc) {
   const int64_t n = dst.numel();
-  put_by_offsets<T, kAccumulate><<<blocks_for(n, kThreads), kThreads, 0, stream()>>>(
+  put_by_offsets<T, kAccumulate><<<ceil_div(n, kThreads), kThreads, 0, stream()>>>(
       n, calc, dst.data_as<T>(), offsets.data_as<const int64_t>(), values.data_as<const T>());
   NB_CUDA_LAUNCH_CHECK();
 }
@@ -212,7 +212,7 @@ int64_t count_nonzero(const TensorImpl& x) {
   const auto calc = calculator_for<1>(x, {}, "count_nonzero");
   ScratchBuffer<unsigned long long> total(1, x.device());
   NB_CUDA_CHECK(cudaMemsetAsync(total.data, 0, sizeof(unsigned long long), stream()));
-  const int64_t blocks = std::min<int64_t>(blocks_for(n, kThreads), int64_t(num_sms()) * 8);
+  const int64_t blocks = std::min<int64_t>(ceil_div(n, kThreads), int64_t(num_sms()) * 8);
   visit_dtype(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     count_nonzero_elements<T><<<blocks, kThreads, 0, stream()>>>(n, calc, x.data_as<const T>(), total.data);
@@ -264,7 +264,7 @@ void nonzero(const TensorImpl& x, TensorImpl& out) {
   Coords coords{int(nd), {}};
   for (int64_t d = 0; d < nd; ++d) coords.sizes[d] = x.sizes()[size_t(d)];
   ScratchBuffer<int64_t> flags(n, x.device()), rank(n, x.device());
-  const int64_t blocks = blocks_for(n, kThreads);
+  const int64_t blocks = ceil_div(n, kThreads);
   visit_dtype(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     flag_nonzero<T><<<blocks, kThreads, 0, stream()>>>(n, calc, x.data_as<const T>(), flags.data);

@@ -26,7 +26,7 @@ constexpr int kVec = 4;
 // merging dims that are contiguous in every operand, which a real tensor rarely exceeds).
 constexpr int kMaxDims = 12;
 
-inline int64_t blocks_for(int64_t n, int64_t per_block) { return (n + per_block - 1) / per_block; }
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Per-operand element offsets of the element with a given linear index (row-major over `sizes`).
 template <int N>
@@ -138,7 +138,7 @@ void launch_elementwise_impl(TensorImpl& out, const std::array<const TensorImpl*
   const int64_t n = out.numel();
   if (n == 0) return;
   DeviceGuard guard(out.device());
-  const int64_t blocks = blocks_for(n, int64_t(kThreads) * kVec);
+  const int64_t blocks = ceil_div(n, int64_t(kThreads) * kVec);
   Out* out_ptr = out.data_as<Out>();
   if (out.is_contiguous() && ((ins[I]->is_contiguous() && ins[I]->sizes() == out.sizes()) && ...)) {
     if (aligned_for_vec(out_ptr, sizeof(Out)) && (aligned_for_vec(ins[I]->data(), sizeof(In)) && ...)) {

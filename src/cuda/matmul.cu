@@ -46,7 +46,6 @@ std::string problem_str(const GemmProblem& p) {
 
 // cuBLAS on Hopper picks faster kernels with a larger workspace; PyTorch gives it 32 MiB too.
 constexpr size_t kWorkspaceBytes = size_t(32) << 20;
-constexpr int kMaxDevices = 64;
 
 struct BlasHandle {
   std::once_flag created;
@@ -110,7 +109,7 @@ void restride(const Geometry& g, size_t item, void* strided, void* packed) {
   const int64_t n = numel_of(g.shape);
   if (n == 0) return;
   const auto calc = make_offset_calculator<1>(g.shape, {g.strides}, "matmul");
-  const auto blocks = unsigned(blocks_for(n, kThreads));
+  const auto blocks = unsigned(ceil_div(n, kThreads));
   auto launch = [&](auto unit) {
     using U = decltype(unit);
     restride_kernel<U, kScatter>
@@ -386,9 +385,9 @@ void generic_gemm(GemmProblem p) {
   using Acc = generic_acc_t<T>;
   g.alpha_zero = g.alpha == Acc(0);
   g.beta_zero = g.beta == Acc(0);
-  const dim3 grid(unsigned(blocks_for(p.n, kTile)), unsigned(std::min<int64_t>(blocks_for(p.m, kTile), 65535)),
+  const dim3 grid(unsigned(ceil_div(p.n, kTile)), unsigned(std::min<int64_t>(ceil_div(p.m, kTile), 65535)),
                   unsigned(std::min<int64_t>(g.batches, 65535)));
-  NB_CHECK(blocks_for(p.n, kTile) <= INT_MAX, RuntimeError, "matmul: n is too large for the CUDA kernel in ",
+  NB_CHECK(ceil_div(p.n, kTile) <= INT_MAX, RuntimeError, "matmul: n is too large for the CUDA kernel in ",
            problem_str(p));
   generic_gemm_kernel<T><<<grid, dim3(kTile, kTile), 0, stream()>>>(g);
   NB_CUDA_LAUNCH_CHECK();

@@ -95,7 +95,7 @@ void optim_step(OptimKind kind, std::span<const OptimTensors> tensors) {
     const OptimTensors& t = tensors[i];
     NB_CHECK(t.dtype == kFloat32 || t.dtype == kFloat64 || t.dtype == kFloat16 || t.dtype == kBFloat16, TypeError,
              "optimizer step: parameters must be floating point on CUDA, got ", dtype_str(t.dtype));
-    const int64_t chunks = blocks_for(t.numel, kChunk);
+    const int64_t chunks = ceil_div(t.numel, kChunk);
     NB_CHECK(chunks <= int64_t(UINT32_MAX), RuntimeError, "optimizer step: a parameter of ", t.numel,
              " elements is too large for the CUDA kernel");
     for (int64_t c = 0; c < chunks; ++c) tasks.push_back({uint32_t(i), uint32_t(c)});

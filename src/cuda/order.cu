@@ -99,7 +99,7 @@ template <typename T>
 SortedKeys<T> sort_keys(const T* x, int64_t n, const OffsetCalculator<1>& calc, bool descending, Device device) {
   ScratchBuffer<Key<T>> keys(n, device), sorted_keys(n, device);
   ScratchBuffer<int64_t> positions(n, device), sorted_positions(n, device);
-  make_keys<T><<<blocks_for(n, kThreads), kThreads, 0, stream()>>>(n, calc, x, descending, keys.data,
+  make_keys<T><<<ceil_div(n, kThreads), kThreads, 0, stream()>>>(n, calc, x, descending, keys.data,
                                                                    positions.data);
   NB_CUDA_LAUNCH_CHECK();
   radix_sort_pairs(keys.data, sorted_keys.data, positions.data, sorted_positions.data, n, kKeyBits<T>, device);
@@ -121,7 +121,7 @@ ScratchBuffer<int64_t> group_by_slice(const ScratchBuffer<int64_t>& positions, i
            count, "; sort fewer slices at a time");
   ScratchBuffer<uint32_t> slices(n, device), sorted_slices(n, device);
   ScratchBuffer<int64_t> grouped(n, device);
-  slice_of<<<blocks_for(n, kThreads), kThreads, 0, stream()>>>(n, len, positions.data, slices.data);
+  slice_of<<<ceil_div(n, kThreads), kThreads, 0, stream()>>>(n, len, positions.data, slices.data);
   NB_CUDA_LAUNCH_CHECK();
   radix_sort_pairs(slices.data, sorted_slices.data, positions.data, grouped.data, n,
                    int(std::bit_width(uint64_t(count - 1))), device);
@@ -175,7 +175,7 @@ void sort_slices(const TensorImpl& x, int64_t dim, bool descending, int64_t out_
   const DimLast v = dim_last(values, dim), i = dim_last(indices, dim);
   const auto out_calc = make_offset_calculator<2>(v.sizes, {v.strides, i.strides}, op);
   const int64_t n_out = count * out_len;
-  write_sorted<T><<<blocks_for(n_out, kThreads), kThreads, 0, stream()>>>(
+  write_sorted<T><<<ceil_div(n_out, kThreads), kThreads, 0, stream()>>>(
       n_out, len, out_len, grouped.data, in_calc, x.data_as<const T>(), out_calc, values.data_as<T>(),
       indices.data_as<int64_t>());
   NB_CUDA_LAUNCH_CHECK();
@@ -248,7 +248,7 @@ int64_t unique_typed(const TensorImpl& x, TensorImpl& values, TensorImpl* invers
   const auto calc = make_offset_calculator<1>(DimVector{n}, {DimVector{1}}, "unique");  // x is contiguous
   const SortedKeys<T> sorted = sort_keys<T>(x.data_as<const T>(), n, calc, false, device);
   ScratchBuffer<int64_t> head(n, device), run(n, device);
-  const int64_t blocks = blocks_for(n, kThreads);
+  const int64_t blocks = ceil_div(n, kThreads);
   mark_runs<T><<<blocks, kThreads, 0, stream()>>>(n, sorted.keys.data, head.data);
   NB_CUDA_LAUNCH_CHECK();
   inclusive_sum(head.data, run.data, n, device);
@@ -261,7 +261,7 @@ int64_t unique_typed(const TensorImpl& x, TensorImpl& values, TensorImpl* invers
       inverse ? inverse->data_as<int64_t>() : nullptr, counts ? starts.data : nullptr);
   NB_CUDA_LAUNCH_CHECK();
   if (counts) {
-    run_lengths<<<blocks_for(runs, kThreads), kThreads, 0, stream()>>>(runs, n, starts.data,
+    run_lengths<<<ceil_div(runs, kThreads), kThreads, 0, stream()>>>(runs, n, starts.data,
                                                                        counts->data_as<int64_t>());
     NB_CUDA_LAUNCH_CHECK();
   }

@@ -79,9 +79,9 @@ __global__ void __launch_bounds__(kThreads) philox_kernel(int64_t groups, Philox
 template <typename Op>
 void launch_philox(int64_t n, const Op& op) {
   if (n == 0) return;
-  const int64_t groups = blocks_for(n, Op::kPer);
+  const int64_t groups = ceil_div(n, Op::kPer);
   const PhiloxState state = philox_reserve(4);
-  philox_kernel<<<unsigned(blocks_for(groups, kThreads)), kThreads, 0, stream()>>>(groups, state, op);
+  philox_kernel<<<unsigned(ceil_div(groups, kThreads)), kThreads, 0, stream()>>>(groups, state, op);
   NB_CUDA_LAUNCH_CHECK();
 }
 
@@ -350,7 +350,7 @@ void randperm(TensorImpl& out, Generator&) {
   NB_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(temp->data(), temp_bytes, keys, keys + n, indices, indices + n, n, 0,
                                                 64, stream()));
   const int64_t stride = out.dim() == 1 ? out.strides()[0] : 1;
-  store_indices_kernel<<<unsigned(blocks_for(n, kThreads)), kThreads, 0, stream()>>>(n, indices + n, out.dtype(),
+  store_indices_kernel<<<unsigned(ceil_div(n, kThreads)), kThreads, 0, stream()>>>(n, indices + n, out.dtype(),
                                                                                       out.data(), stride);
   NB_CUDA_LAUNCH_CHECK();
 }

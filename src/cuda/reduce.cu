@@ -100,11 +100,11 @@ struct NormPolicy {
   Acc p;
   __device__ Acc identity() const { return kind == NormKind::kNegInf ? std::numeric_limits<Acc>::infinity() : Acc(0); }
   __device__ Acc lift(T x, int64_t) const {
-    const Acc a = dev_abs(Acc(x));
+    const Acc a = std::fabs(Acc(x));
     switch (kind) {
       case NormKind::kZero: return a != Acc(0) ? Acc(1) : Acc(0);
       case NormKind::kTwo: return a * a;
-      case NormKind::kP: return dev_pow(a, p);
+      case NormKind::kP: return std::pow(a, p);
       default: return a;
     }
   }
@@ -115,8 +115,8 @@ struct NormPolicy {
   }
   __device__ Out finish(Acc a, int64_t n) const {
     switch (kind) {
-      case NormKind::kTwo: return Out(dev_sqrt(a));
-      case NormKind::kP: return Out(dev_pow(a, Acc(1) / p));
+      case NormKind::kTwo: return Out(std::sqrt(a));
+      case NormKind::kP: return Out(std::pow(a, Acc(1) / p));
       case NormKind::kNegInf: return Out(n == 0 ? Acc(0) : a);  // torch.norm gives 0 for empty
       default: return Out(a);
     }
@@ -171,10 +171,10 @@ struct LogSumExpPolicy {
     if (a.max != a.max) return a;
     const V m = nan_max(a.max, b.max);
     if (m != m || isinf(m)) return {m, V(m > 0 ? 1 : 0)};
-    if (b.max <= a.max) return {a.max, a.scaled + b.scaled * dev_exp(b.max - a.max)};
-    return {b.max, a.scaled * dev_exp(a.max - b.max) + b.scaled};
+    if (b.max <= a.max) return {a.max, a.scaled + b.scaled * std::exp(b.max - a.max)};
+    return {b.max, a.scaled * std::exp(a.max - b.max) + b.scaled};
   }
-  __device__ Out finish(Acc a, int64_t) const { return Out(a.max + dev_log(a.scaled)); }
+  __device__ Out finish(Acc a, int64_t) const { return Out(a.max + std::log(a.scaled)); }
 };
 
 template <typename V>

@@ -3,6 +3,7 @@
 // shuffles of any accumulator type, NaN-propagating max, and the host-side layout of "lines"
 // (every 1-D run along one dim) used by scan and softmax.
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <cstdlib>
 #include <cstring>
@@ -13,7 +14,6 @@
 
 namespace nabla::cuda {
 
-inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t pow2_at_least(int64_t n) {
   int64_t p = 1;
   while (p < n) p *= 2;
@@ -42,33 +42,6 @@ __device__ __forceinline__ T shfl_down(T v, int delta) {
 template <typename T>
 __device__ __forceinline__ T shfl_xor(T v, int mask) {
   return shuffle<true>(v, mask);
-}
-
-// Float or double math by the argument's type.
-template <typename V>
-__device__ __forceinline__ V dev_abs(V x) {
-  if constexpr (std::is_same_v<V, float>) return fabsf(x);
-  else return fabs(x);
-}
-template <typename V>
-__device__ __forceinline__ V dev_pow(V x, V y) {
-  if constexpr (std::is_same_v<V, float>) return powf(x, y);
-  else return pow(x, y);
-}
-template <typename V>
-__device__ __forceinline__ V dev_sqrt(V x) {
-  if constexpr (std::is_same_v<V, float>) return sqrtf(x);
-  else return sqrt(x);
-}
-template <typename V>
-__device__ __forceinline__ V dev_exp(V x) {
-  if constexpr (std::is_same_v<V, float>) return expf(x);
-  else return exp(x);
-}
-template <typename V>
-__device__ __forceinline__ V dev_log(V x) {
-  if constexpr (std::is_same_v<V, float>) return logf(x);
-  else return log(x);
 }
 
 // The larger of a and b, NaN if either is NaN (torch.max's rule; cpu/fold.hpp's nan_max).

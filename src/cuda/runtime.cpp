@@ -13,8 +13,6 @@
 namespace nabla::cuda {
 namespace {
 
-constexpr int kMaxDevices = 64;
-
 struct DeviceState {
   std::once_flag stream_once;
   cudaStream_t stream = nullptr;

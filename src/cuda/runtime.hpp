@@ -17,6 +17,9 @@ namespace nabla::cuda {
 // After every kernel launch: a bad launch configuration is reported here, not at the next sync.
 #define NB_CUDA_LAUNCH_CHECK() NB_CUDA_CHECK(cudaGetLastError())
 
+// Per-device state (streams, caches, cuBLAS handles, generators) lives in arrays of this size.
+constexpr int kMaxDevices = 64;
+
 int gpu_count();  // 0 when there is no driver or no GPU
 int active_device();
 // Index of `device` (cuda:N), or the current device for a bare "cuda". Raises for a device that does

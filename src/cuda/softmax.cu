@@ -54,16 +54,16 @@ __global__ void __launch_bounds__(kThreads) softmax_lines(LineLayout l, bool log
   for (int64_t i = lane; i < n; i += G) m = nan_max(m, at(i));
   m = group_allreduce<G>(m, [](V a, V b) { return nan_max(a, b); });
   V sum = 0;
-  for (int64_t i = lane; i < n; i += G) sum += dev_exp(at(i) - m);
+  for (int64_t i = lane; i < n; i += G) sum += std::exp(at(i) - m);
   sum = group_allreduce<G>(sum, [](V a, V b) { return a + b; });
   if (log) {
     // (x - max) - log(sum), in that order: x - (max + log(sum)) would round away the digits of
     // large logits.
-    const V log_sum = dev_log(sum);
+    const V log_sum = std::log(sum);
     for (int64_t i = lane; i < n; i += G) y[i * l.out_step] = T((at(i) - m) - log_sum);
   } else {
     const V scale = V(1) / sum;
-    for (int64_t i = lane; i < n; i += G) y[i * l.out_step] = T(dev_exp(at(i) - m) * scale);
+    for (int64_t i = lane; i < n; i += G) y[i * l.out_step] = T(std::exp(at(i) - m) * scale);
   }
 }
 

@@ -19,6 +19,15 @@ def _convert(param, dtype):
     return param if dtype is None else Parameter(param.to(dtype))
 
 
+def _set_weight_and_bias(module, weight, bias, dtype):
+    """The parameters a layer made with its default init; bias None registers no bias, as torch does."""
+    module.weight = _convert(Parameter(weight), dtype)
+    if bias is not None:
+        module.bias = _convert(Parameter(bias), dtype)
+    else:
+        module.register_parameter("bias", None)
+
+
 class Identity(Module):
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -32,11 +41,7 @@ class Linear(Module):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         weight, b = _nn.linear_parameters(in_features, out_features, bias)
-        self.weight = _convert(Parameter(weight), dtype)
-        if bias:
-            self.bias = _convert(Parameter(b), dtype)
-        else:
-            self.register_parameter("bias", None)
+        _set_weight_and_bias(self, weight, b if bias else None, dtype)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
@@ -304,11 +309,7 @@ class Conv2d(Module):
         self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
         self.padding, self.dilation, self.groups = _pair(padding), _pair(dilation), groups
         weight, b = _nn.conv2d_parameters(in_channels, out_channels, self.kernel_size, groups, bias)
-        self.weight = _convert(Parameter(weight), dtype)
-        if bias:
-            self.bias = _convert(Parameter(b), dtype)
-        else:
-            self.register_parameter("bias", None)
+        _set_weight_and_bias(self, weight, b if bias else None, dtype)
 
     def forward(self, input):
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

@@ -1,10 +1,10 @@
 // The batched strided GEMM on the CPU (src/core/kernels/matmul.hpp).
 //
-// float32/float64 go to OpenBLAS. Each operand is handed over in place when its strides form a
-// row-major or column-major matrix (a transposed view is just the other layout) and packed into
+// float32/float64 go to OpenBLAS (when the build found it: NABLA_HAVE_BLAS). Each operand is
+// handed over in place when its strides form a row-major or column-major matrix (a transposed view is just the other layout) and packed into
 // a contiguous buffer only when they do not; float16/bfloat16 are packed into float32 and run
 // through sgemm too, so they accumulate in float. Integer and bool products run a cache-blocked
-// loop of our own that wraps around on overflow like PyTorch's.
+// loop of our own that wraps around on overflow like PyTorch's; without BLAS, every dtype does.
 //
 // Batches: size-1 batch dims are dropped and adjacent ones merged; a batch whose B is broadcast
 // (an N-D input times a weight matrix) is folded into M, so it is one BLAS call. Remaining
@@ -12,7 +12,9 @@
 // build) runs single-threaded; large products leave the threading to OpenBLAS. OpenBLAS
 // partitions work statically, so a float result is the same on every run with the same number
 // of threads; like PyTorch's and NumPy's, it can change in the last bits with that number.
+#if NABLA_HAVE_BLAS
 #include <cblas.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -27,11 +29,6 @@ namespace nabla::cpu {
 namespace {
 
 using namespace gemm;
-
-// A product smaller than this many multiply-adds is not worth more than one thread.
-constexpr int64_t kSmallProduct = 64 * 64 * 64;
-
-// ---- Geometry shared by both paths ------------------------------------------------------------
 
 // Element offsets of A, B and C for the i-th batch.
 struct BatchOffsets {
@@ -49,6 +46,12 @@ struct BatchOffsets {
   }
 };
 
+// ---- OpenBLAS path ----------------------------------------------------------------------------
+#if NABLA_HAVE_BLAS
+
+// A product smaller than this many multiply-adds is not worth more than one thread.
+constexpr int64_t kSmallProduct = 64 * 64 * 64;
+
 // Runs body(begin, end) over ranges of the batches: across threads when the products are small or
 // numerous, else serially so that OpenBLAS threads each product.
 template <typename Body>
@@ -61,8 +64,6 @@ void for_batches(const GemmProblem& p, int64_t count, const Body& body) {
   }
   parallel_for(count, std::max<int64_t>(kGrainSize / work, 1), body);
 }
-
-// ---- OpenBLAS path ----------------------------------------------------------------------------
 
 template <typename C> struct Blas;
 template <> struct Blas<float> {
@@ -115,7 +116,10 @@ void pack(const T* src, const Strided& x, C* dst) {
 
 template <typename T, typename C>
 BlasMatrix<C> blas_operand(const T* data, const Strided& x, const Layout& layout, bool packed, C*& scratch) {
-  if (!packed) return {const_cast<C*>(reinterpret_cast<const C*>(data)), layout.transposed ? CblasTrans : CblasNoTrans, int(layout.ld)};
+  if (!packed) {
+    return {const_cast<C*>(reinterpret_cast<const C*>(data)), layout.transposed ? CblasTrans : CblasNoTrans,
+            int(layout.ld)};
+  }
   pack(data, x, scratch);
   BlasMatrix<C> m{scratch, CblasNoTrans, int(std::max<int64_t>(x.cols, 1))};
   scratch += x.rows * x.cols;
@@ -181,7 +185,9 @@ void blas_gemm(const GemmProblem& p, int64_t count) {
   });
 }
 
-// ---- Generic path: integers and bool (and any dtype when BLAS cannot take the sizes) ----------
+#endif
+
+// ---- Generic path: integers and bool, every dtype without BLAS or when BLAS cannot take the sizes
 
 // Integers accumulate in an unsigned type at least 32 bits wide: wrapping there and truncating at
 // the end gives the same bits as PyTorch's wrap-around in the element type, without signed
@@ -260,16 +266,17 @@ void generic_gemm(const GemmProblem& p, int64_t count) {
 
 // ---- Entry -------------------------------------------------------------------------------------
 
-bool blas_sizes_fit(const GemmProblem& p) { return p.m <= INT_MAX && p.n <= INT_MAX && p.k > 0 && p.k <= INT_MAX; }
-
 void run(const GemmProblem& p, int64_t count) {
   visit_dtype(p.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
+#if NABLA_HAVE_BLAS
+    const bool blas_sizes_fit = p.m <= INT_MAX && p.n <= INT_MAX && p.k > 0 && p.k <= INT_MAX;
     if constexpr (std::is_floating_point_v<T>) {
-      if (blas_sizes_fit(p)) return blas_gemm<T, T>(p, count);
+      if (blas_sizes_fit) return blas_gemm<T, T>(p, count);
     } else if constexpr (std::is_same_v<opmath_t<T>, float> && !std::is_same_v<T, float>) {
-      if (blas_sizes_fit(p)) return blas_gemm<T, float>(p, count);
+      if (blas_sizes_fit) return blas_gemm<T, float>(p, count);
     }
+#endif
     generic_gemm<T>(p, count);
   });
 }

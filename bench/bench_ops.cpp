@@ -102,6 +102,34 @@ void BM_sgemm(benchmark::State& state) {
 }
 
 // Multi-threaded ops are timed by the wall clock; CPU time would count only the calling thread.
+// PyTorch-identical random streams (mt19937 plus its transforms): nanoseconds per element.
+constexpr int64_t kRandomNumel = int64_t(1) << 22;
+void BM_rand(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(nb::rand({kRandomNumel}).data_ptr());
+  state.SetItemsProcessed(int64_t(state.iterations()) * kRandomNumel);
+}
+void BM_randn(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(nb::randn({kRandomNumel}).data_ptr());
+  state.SetItemsProcessed(int64_t(state.iterations()) * kRandomNumel);
+}
+
+// One fused optimizer step: SGD over the seed's Linear(1, 1) (per-step overhead), Adam over an MLP's
+// 1,066,240 parameters (bandwidth).
+void optimizer_step(benchmark::State& state, std::vector<nb::Tensor> params, bool adam) {
+  for (nb::Tensor& p : params) {
+    p.requires_grad_(true);
+    p.mutable_grad() = nb::full(p.sizes(), 1e-3f);
+  }
+  std::unique_ptr<nb::optim::Optimizer> opt;
+  if (adam) opt = std::make_unique<nb::optim::Adam>(params);
+  else opt = std::make_unique<nb::optim::SGD>(params, 0.01);
+  for (auto _ : state) opt->step();
+}
+void BM_sgd_step_linear1(benchmark::State& state) { optimizer_step(state, {nb::zeros({1, 1}), nb::zeros({1})}, false); }
+void BM_adam_step_mlp(benchmark::State& state) {
+  optimizer_step(state, {nb::zeros({1024, 784}), nb::zeros({1024}), nb::zeros({256, 1024}), nb::zeros({256})}, true);
+}
+
 BENCHMARK(BM_memcpy)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_clone)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_add)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -110,6 +138,10 @@ BENCHMARK(BM_exp)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_sum)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_add_small)->Unit(benchmark::kNanosecond)->UseRealTime();
 BENCHMARK(BM_matmul)->Arg(64)->Arg(256)->Arg(1024)->Arg(2048)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_rand)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_randn)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_sgd_step_linear1)->Unit(benchmark::kNanosecond)->UseRealTime();
+BENCHMARK(BM_adam_step_mlp)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_sgemm)->Arg(64)->Arg(256)->Arg(1024)->Arg(2048)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace

@@ -74,7 +74,14 @@ struct DataLoaderOptions {
   bool drop_last = false;
   Generator* generator = nullptr;  // nullptr: the default generator
   CollateFn collate;               // empty: default_collate
+  // Threads that build batches ahead of the loop, each holding up to prefetch_factor of them; 0 builds
+  // each batch when the loop reaches it. Batches, their order and the generators' draws are the same
+  // either way; with workers the dataset's get() and the collate function run on several threads at once.
+  int64_t num_workers = 0;
+  int64_t prefetch_factor = 2;
 };
+
+class Prefetcher;
 
 // Batches of a dataset, one epoch per range-for:
 //   for (const data::Batch& b : loader) { Tensor x = b[0], y = b[1]; ... }
@@ -102,6 +109,7 @@ class DataLoader {
     void exhaust_sampler() const;
     const DataLoader* loader_;
     Tensor order_;  // this epoch's example indices (int64)
+    std::shared_ptr<Prefetcher> prefetcher_;  // the workers, when there are any
     Generator* sampler_generator_;  // the explicit generator a shuffling sampler draws from, else nullptr
     int64_t batch_ = 0;
     mutable bool sampler_exhausted_ = false;

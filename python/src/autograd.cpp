@@ -1,5 +1,6 @@
 // Autograd from Python: requires_grad, grad, grad_fn, backward, hooks, grad mode, autograd.grad.
 #include "bindings.hpp"
+#include "core/check.hpp"
 #include "nabla/autograd.hpp"
 
 PYBIND11_DECLARE_HOLDER_TYPE(T, nabla::IntrusivePtr<T>, true);
@@ -19,7 +20,10 @@ Tensor::Hook python_hook(py::function fn) {
   return [held](const Tensor& grad) -> Tensor {
     py::gil_scoped_acquire gil;
     py::object result = (*held)(grad);
-    return result.is_none() ? Tensor() : result.cast<Tensor>();
+    if (result.is_none()) return Tensor();
+    const Tensor* t = tensor_from_py(result);
+    if (!t) throw py::type_error(std::string("a tensor hook must return a Tensor or None, got ") + Py_TYPE(result.ptr())->tp_name);
+    return *t;
   };
 }
 
@@ -28,6 +32,10 @@ std::vector<Tensor> tensors_or_empty(const std::optional<std::vector<std::option
   if (list)
     for (const auto& t : *list) out.push_back(t.value_or(Tensor()));
   return out;
+}
+
+std::string describe(const Tensor& t) {
+  return std::string(dtype_name(t.dtype())) + " " + shape_str(t.sizes()) + " on " + t.device().str();
 }
 
 }  // namespace
@@ -53,7 +61,14 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
         return self;
       }, py::arg("requires_grad") = true)
       .def_property("grad", [](const Tensor& t) { return optional_tensor(t.grad()); },
-                    [](const Tensor& t, std::optional<Tensor> g) { t.mutable_grad() = g.value_or(Tensor()); })
+                    [](const Tensor& t, std::optional<Tensor> g) {
+                      // A grad that does not match its tensor would only fail later, in an optimizer step.
+                      if (g && (g->sizes() != t.sizes() || g->dtype() != t.dtype() || g->device() != t.device())) {
+                        throw std::runtime_error("assigned grad is " + describe(*g) + " but its tensor is " +
+                                              describe(t) + "; they must match");
+                      }
+                      t.mutable_grad() = g.value_or(Tensor());
+                    })
       .def_property_readonly("grad_fn", [](const Tensor& t) -> py::object {
         Node* fn = t.grad_fn();
         return fn ? py::cast(fn) : py::none();

@@ -28,11 +28,17 @@ std::optional<DType> dtype_from_py(py::handle h);
 
 // A Python number (bool, int, float, or a NumPy scalar) as a Scalar; nullopt for anything else.
 std::optional<Scalar> scalar_from_py(py::handle h);
+// A value argument of `op` (a fill value, a scatter source): a number or a one-element tensor; TypeError
+// naming `op` otherwise.
+Scalar scalar_arg(py::handle h, const char* op);
 py::object scalar_to_py(const Scalar& s);
 
 // The Tensor held by `h`, or nullptr when `h` is not a Tensor (a Parameter is one).
 const Tensor* tensor_from_py(py::handle h);
 
+// A size, dim or index: a Python int (or anything with __index__, a one-element integer tensor too);
+// TypeError for other types, RuntimeError naming the value when it does not fit in int64.
+int64_t index_from_py(py::handle h);
 // Sizes given as `f(2, 3)`, `f((2, 3))` or `f([2, 3])`.
 DimVector sizes_from_args(const py::args& args);
 DimVector sizes_from_py(py::handle h);

@@ -54,7 +54,8 @@ void bind_data_io(py::module_& m) {
   py::module_ d = m.def_submodule("_data", "nabla::data");
   py::class_<data::DataLoader>(d, "TensorLoader")
       .def(py::init([](std::vector<Tensor> tensors, std::optional<std::vector<int64_t>> indices, int64_t batch_size,
-                       bool shuffle, bool drop_last, Generator* generator) {
+                       bool shuffle, bool drop_last, Generator* generator, int64_t num_workers,
+                       int64_t prefetch_factor) {
              std::shared_ptr<data::Dataset> dataset = std::make_shared<data::TensorDataset>(std::move(tensors));
              if (indices) dataset = std::make_shared<data::Subset>(dataset, std::move(*indices));
              data::DataLoaderOptions options;
@@ -62,10 +63,12 @@ void bind_data_io(py::module_& m) {
              options.shuffle = shuffle;
              options.drop_last = drop_last;
              options.generator = generator;
+             options.num_workers = num_workers;
+             options.prefetch_factor = prefetch_factor;
              return new data::DataLoader(std::move(dataset), options);
            }),
            py::arg("tensors"), py::arg("indices"), py::arg("batch_size"), py::arg("shuffle"), py::arg("drop_last"),
-           py::arg("generator"), py::keep_alive<1, 7>())
+           py::arg("generator"), py::arg("num_workers") = 0, py::arg("prefetch_factor") = 2, py::keep_alive<1, 7>())
       .def("__len__", &data::DataLoader::size)
       .def("__iter__", [](const data::DataLoader& loader) { return Epoch{loader.begin()}; }, py::keep_alive<0, 1>());
   py::class_<Epoch>(d, "Epoch")

@@ -110,10 +110,10 @@ void bind_functions(py::module_& m) {
     const Tensor* ta = tensor_from_py(a);
     const Tensor* tb = tensor_from_py(b);
     if (ta && tb) return where(cond, *ta, *tb);
-    if (ta) return where(cond, *ta, b.cast<Scalar>());
-    if (tb) return where(cond, a.cast<Scalar>(), *tb);
-    Scalar sa = a.cast<Scalar>();
-    return where(cond, full({}, sa, TensorOptions(sa.default_dtype())), b.cast<Scalar>());
+    if (ta) return where(cond, *ta, scalar_arg(b, "where"));
+    if (tb) return where(cond, scalar_arg(a, "where"), *tb);
+    Scalar sa = scalar_arg(a, "where");
+    return where(cond, full({}, sa, TensorOptions(sa.default_dtype())), scalar_arg(b, "where"));
   }, py::arg("condition"), py::arg("input"), py::arg("other"));
   m.def("addmm", &addmm, py::arg("input"), py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1,
         py::arg("alpha") = 1);
@@ -130,7 +130,7 @@ void bind_functions(py::module_& m) {
      py::arg("dim") = py::none());
   m.def("result_type", [](const Tensor& a, py::handle b) {
     if (const Tensor* t = tensor_from_py(b)) return result_type(a, *t);
-    return result_type(a, b.cast<Scalar>());
+    return result_type(a, scalar_arg(b, "result_type"));
   });
   m.def("promote_types", &promote_types);
   m.def("can_cast", &can_cast);

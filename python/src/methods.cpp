@@ -81,12 +81,12 @@ void bind_methods(TensorClass& cls) {
   cls.def("max", [](const Tensor& t, py::handle dim, bool keepdim) -> py::object {
     if (dim.is_none()) return py::cast(t.max());
     if (const Tensor* o = tensor_from_py(dim)) return py::cast(t.maximum(*o));
-    return pair(t.max(dim.cast<int64_t>(), keepdim));
+    return pair(t.max(index_from_py(dim), keepdim));
   }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   cls.def("min", [](const Tensor& t, py::handle dim, bool keepdim) -> py::object {
     if (dim.is_none()) return py::cast(t.min());
     if (const Tensor* o = tensor_from_py(dim)) return py::cast(t.minimum(*o));
-    return pair(t.min(dim.cast<int64_t>(), keepdim));
+    return pair(t.min(index_from_py(dim), keepdim));
   }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   cls.def("amax", [](const Tensor& t, py::handle dim, bool keepdim) { return t.amax(as_dims(dims_or_all(t, dim)), keepdim); },
           py::arg("dim") = py::tuple(), py::arg("keepdim") = false);
@@ -105,7 +105,7 @@ void bind_methods(TensorClass& cls) {
   }, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false, py::kw_only(),
      py::arg("correction") = py::none());
   cls.def("norm", [](const Tensor& t, py::handle p, py::handle dim, bool keepdim) {
-    double order = p.is_none() ? 2.0 : p.cast<double>();
+    double order = p.is_none() ? 2.0 : scalar_arg(p, "norm").to_double();
     auto d = some_dims(dim);
     return d ? t.norm(order, as_dims(*d), keepdim) : keepdim ? t.norm(order, as_dims(all_dims(t)), true) : t.norm(order);
   }, py::arg("p") = 2.0, py::arg("dim") = py::none(), py::arg("keepdim") = false);
@@ -137,12 +137,12 @@ void bind_methods(TensorClass& cls) {
   cls.def("gather", &Tensor::gather, py::arg("dim"), py::arg("index"));
   cls.def("scatter", [](const Tensor& t, int64_t dim, const Tensor& index, py::handle src) {
     if (const Tensor* s = tensor_from_py(src)) return t.scatter(dim, index, *s);
-    return t.scatter(dim, index, src.cast<Scalar>());
+    return t.scatter(dim, index, scalar_arg(src, "scatter"));
   }, py::arg("dim"), py::arg("index"), py::arg("src"));
   cls.def("scatter_", [](py::object self, int64_t dim, const Tensor& index, py::handle src) {
     Tensor& t = self.cast<Tensor&>();
     if (const Tensor* s = tensor_from_py(src)) t.scatter_(dim, index, *s);
-    else t.scatter_(dim, index, src.cast<Scalar>());
+    else t.scatter_(dim, index, scalar_arg(src, "scatter_"));
     return self;
   }, py::arg("dim"), py::arg("index"), py::arg("src"));
   cls.def("scatter_add", &Tensor::scatter_add, py::arg("dim"), py::arg("index"), py::arg("src"));
@@ -150,15 +150,11 @@ void bind_methods(TensorClass& cls) {
     self.cast<Tensor&>().scatter_add_(dim, index, src);
     return self;
   }, py::arg("dim"), py::arg("index"), py::arg("src"));
-  auto fill_value = [](py::handle v) {
-    if (const Tensor* t = tensor_from_py(v)) return t->item();
-    return v.cast<Scalar>();
-  };
-  cls.def("masked_fill", [fill_value](const Tensor& t, const Tensor& mask, py::handle v) {
-    return t.masked_fill(mask, fill_value(v));
+  cls.def("masked_fill", [](const Tensor& t, const Tensor& mask, py::handle v) {
+    return t.masked_fill(mask, scalar_arg(v, "masked_fill"));
   }, py::arg("mask"), py::arg("value"));
-  cls.def("masked_fill_", [fill_value](py::object self, const Tensor& mask, py::handle v) {
-    self.cast<Tensor&>().masked_fill_(mask, fill_value(v));
+  cls.def("masked_fill_", [](py::object self, const Tensor& mask, py::handle v) {
+    self.cast<Tensor&>().masked_fill_(mask, scalar_arg(v, "masked_fill_"));
     return self;
   }, py::arg("mask"), py::arg("value"));
   cls.def("masked_select", &Tensor::masked_select);
@@ -169,7 +165,7 @@ void bind_methods(TensorClass& cls) {
   }, py::kw_only(), py::arg("as_tuple") = false);
   cls.def("flip", [](const Tensor& t, py::args dims) { return t.flip(sizes_from_args(dims)); });
   cls.def("roll", [](const Tensor& t, py::handle shifts, py::handle dims) {
-    if (dims.is_none()) return t.roll(shifts.cast<int64_t>());
+    if (dims.is_none()) return t.roll(index_from_py(shifts));
     return t.roll(sizes_from_py(shifts), sizes_from_py(dims));
   }, py::arg("shifts"), py::arg("dims") = py::none());
   cls.def("sort", [](const Tensor& t, int64_t dim, bool descending, bool stable) {
@@ -181,8 +177,8 @@ void bind_methods(TensorClass& cls) {
   }, py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
 
   // Filling.
-  cls.def("fill_", [fill_value](py::object self, py::handle v) {
-    self.cast<Tensor&>().fill_(fill_value(v));
+  cls.def("fill_", [](py::object self, py::handle v) {
+    self.cast<Tensor&>().fill_(scalar_arg(v, "fill_"));
     return self;
   });
   cls.def("zero_", [](py::object self) { self.cast<Tensor&>().zero_(); return self; });

@@ -23,24 +23,6 @@ PyObject* exception_type(ErrorKind kind) {
   return PyExc_RuntimeError;
 }
 
-int64_t index_from_py(py::handle h) {
-  PyObject* o = h.ptr();
-  if (PyLong_Check(o)) {
-    int64_t v = PyLong_AsLongLong(o);
-    if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
-    return v;
-  }
-  if (const Tensor* t = tensor_from_py(h)) {
-    if (t->numel() == 1 && !t->is_floating_point()) return t->item().to_int64();
-  }
-  if (!PyIndex_Check(o)) {
-    throw py::type_error(std::string("expected an int for a size or dim, got ") + Py_TYPE(o)->tp_name);
-  }
-  py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(o));
-  if (!i) throw py::error_already_set();
-  return i.cast<int64_t>();
-}
-
 const char* op_kind_name(OpKind kind) {
   switch (kind) {
     case OpKind::kUnary: return "unary";
@@ -141,14 +123,50 @@ const Tensor* tensor_from_py(py::handle h) {
   return vh.value_ptr<Tensor>();
 }
 
+int64_t index_from_py(py::handle h) {
+  PyObject* o = h.ptr();
+  py::object index;  // holds what __index__ returned, for objects that are not ints
+  if (!PyLong_Check(o)) {
+    if (const Tensor* t = tensor_from_py(h)) {
+      if (t->numel() == 1 && !t->is_floating_point()) return t->item().to_int64();
+    }
+    if (!PyIndex_Check(o)) {
+      throw py::type_error(std::string("expected an int for a size or dim, got ") + Py_TYPE(o)->tp_name);
+    }
+    index = py::reinterpret_steal<py::object>(PyNumber_Index(o));
+    if (!index) throw py::error_already_set();
+    o = index.ptr();
+  }
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+  if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
+  if (overflow) {
+    // RuntimeError as PyTorch raises it, with the value (CPython's own message names neither).
+    throw std::runtime_error(py::str(o).cast<std::string>() +
+                             " is out of range for a size, dim or index: these are 64-bit signed integers");
+  }
+  return v;
+}
+
+Scalar scalar_arg(py::handle h, const char* op) {
+  if (const Tensor* t = tensor_from_py(h)) return t->item();
+  if (auto s = scalar_from_py(h)) return *s;
+  throw py::type_error(std::string(op) + ": expected a number or a one-element tensor, got " + Py_TYPE(h.ptr())->tp_name);
+}
+
 DimVector sizes_from_py(py::handle h) {
   if (PyLong_Check(h.ptr())) return DimVector{index_from_py(h)};
-  py::sequence seq = py::reinterpret_borrow<py::sequence>(h);
   if (!PySequence_Check(h.ptr())) {
     throw py::type_error(std::string("expected a sequence of ints for a size, got ") + Py_TYPE(h.ptr())->tp_name);
   }
+  py::sequence seq = py::reinterpret_borrow<py::sequence>(h);
   DimVector out;
-  for (py::handle item : seq) out.push_back(index_from_py(item));
+  // Each item is held while it is read: a Tensor (and any sequence that makes its items on demand)
+  // returns a new object that nothing else keeps alive.
+  for (size_t i = 0, n = seq.size(); i < n; ++i) {
+    py::object item = seq[i];
+    out.push_back(index_from_py(item));
+  }
   return out;
 }
 

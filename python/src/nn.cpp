@@ -14,7 +14,7 @@ Tensor opt(const std::optional<Tensor>& t) { return t.value_or(Tensor()); }
 py::object opt_py(const Tensor& t) { return t.defined() ? py::cast(t) : py::none(); }
 
 nn::IntPair int_pair(py::handle h) {
-  if (PyLong_Check(h.ptr())) return nn::IntPair(h.cast<int64_t>());
+  if (PyLong_Check(h.ptr())) return nn::IntPair(index_from_py(h));
   DimVector v = sizes_from_py(h);
   if (v.size() == 1) return nn::IntPair(v[0]);
   if (v.size() != 2) throw py::value_error("expected an int or a pair of ints");
@@ -29,7 +29,11 @@ std::optional<nn::IntPair> optional_pair(py::handle h) {
 std::vector<Tensor> tensor_list(py::handle params) {
   if (const Tensor* t = tensor_from_py(params)) return {*t};
   std::vector<Tensor> out;
-  for (py::handle p : py::iter(params)) out.push_back(p.cast<Tensor>());
+  for (py::handle p : py::iter(params)) {
+    const Tensor* t = tensor_from_py(p);
+    if (!t) throw py::type_error(std::string("expected tensors as parameters, got ") + Py_TYPE(p.ptr())->tp_name);
+    out.push_back(*t);
+  }
   return out;
 }
 

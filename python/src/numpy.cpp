@@ -100,59 +100,38 @@ py::dict array_interface(const Tensor& t) {
   return d;
 }
 
-// Nested sequences of numbers: the shape, the widest kind, and the values in row-major order.
-struct NestedData {
-  DimVector shape;
-  Scalar::Kind kind = Scalar::Kind::kBool;
-  std::vector<Scalar> values;
-};
-
-void collect(py::handle h, size_t depth, NestedData& out) {
-  PyObject* o = h.ptr();
+// Nested Python sequences of numbers (and 0-d tensors) as the NestedList that nabla::tensor() takes,
+// which checks that the nesting is rectangular. Python's recursion limit bounds the depth, so a list
+// that contains itself raises RecursionError instead of exhausting the C++ stack.
+NestedList nested_from_py(py::handle h) {
   std::optional<Scalar> s = scalar_from_py(h);
   if (!s) {
     if (const Tensor* t = tensor_from_py(h); t && t->numel() == 1 && t->dim() == 0) s = t->item();
   }
-  if (s) {
-    if (depth != out.shape.size()) {
-      throw py::value_error("expected sequence of length " + std::to_string(out.shape[depth]) + " at dim " +
-                            std::to_string(depth) + " (got a number)");
-    }
-    if (int(s->kind()) > int(out.kind)) out.kind = s->kind();
-    out.values.push_back(*s);
-    return;
-  }
+  if (s) return NestedList(*s);
+  PyObject* o = h.ptr();
   if (!PySequence_Check(o) || PyUnicode_Check(o) || PyBytes_Check(o)) {
     throw py::type_error(std::string("tensor(): could not convert an object of type ") + Py_TYPE(o)->tp_name +
                          " to a number");
   }
+  if (Py_EnterRecursiveCall(" while converting nested sequences to a tensor")) throw py::error_already_set();
+  struct LeaveRecursiveCall {
+    ~LeaveRecursiveCall() { Py_LeaveRecursiveCall(); }
+  } leave;
   py::sequence seq = py::reinterpret_borrow<py::sequence>(h);
-  const int64_t n = int64_t(seq.size());
-  if (depth == out.shape.size()) {
-    if (depth > 0 && !out.values.empty()) {
-      throw py::value_error("expected a number at dim " + std::to_string(depth) + " (got a sequence)");
-    }
-    out.shape.push_back(n);
-  } else if (depth > out.shape.size() || out.shape[depth] != n) {
-    throw py::value_error("expected sequence of length " + std::to_string(out.shape[depth]) + " at dim " +
-                          std::to_string(depth) + " (got " + std::to_string(n) + ")");
+  std::vector<NestedList> items;
+  items.reserve(seq.size());
+  // Owned references: a sequence like a Tensor makes each item on access, and a borrowed handle
+  // would outlive it.
+  for (size_t i = 0, n = seq.size(); i < n; ++i) {
+    py::object item = seq[i];
+    items.push_back(nested_from_py(item));
   }
-  for (py::handle item : seq) collect(item, depth + 1, out);
+  return NestedList(std::move(items));
 }
 
 Tensor tensor_from_nested(py::handle data, std::optional<DType> dtype) {
-  NestedData nested;
-  collect(data, 0, nested);
-  DType natural = nested.kind == Scalar::Kind::kFloat ? kFloat32 : nested.kind == Scalar::Kind::kBool ? kBool
-                  : nested.kind == Scalar::Kind::kUInt ? kUInt64 : kInt64;
-  if (nested.values.empty() && !nested.shape.empty()) natural = kFloat32;
-  Tensor out = empty(nested.shape, dtype.value_or(natural));
-  visit_dtype(out.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    T* p = static_cast<T*>(out.data_ptr());
-    for (const Scalar& s : nested.values) *p++ = s.to<T>();
-  });
-  return out;
+  return nabla::tensor(nested_from_py(data), dtype ? TensorOptions(*dtype) : TensorOptions());
 }
 
 }  // namespace

@@ -9,14 +9,19 @@ namespace {
 
 namespace O = optim;
 
-void set(const py::dict& d, const char* key, double& field) {
-  if (d.contains(key)) field = d[key].cast<double>();
-}
-void set(const py::dict& d, const char* key, bool& field) {
-  if (d.contains(key)) field = d[key].cast<bool>();
-}
-void set(const py::dict& d, const char* key, std::pair<double, double>& field) {
-  if (d.contains(key)) field = d[key].cast<std::pair<double, double>>();
+// The option `key` of a parameter group as its C++ field; TypeError naming the option when the value
+// has the wrong type (pybind11's own cast error names neither).
+template <typename T>
+void set(const py::dict& d, const char* key, T& field) {
+  if (!d.contains(key)) return;
+  py::object value = d[key];
+  try {
+    field = value.cast<T>();
+  } catch (const py::cast_error&) {
+    const char* expected = std::is_same_v<T, bool> ? "a bool" : std::is_same_v<T, double> ? "a number" : "a pair of numbers";
+    throw py::type_error(std::string("optimizer option '") + key + "' must be " + expected + ", got " +
+                         py::repr(value).cast<std::string>());
+  }
 }
 
 // One function per options type: reads and writes the fields named as in torch.optim.

@@ -62,11 +62,11 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def_property_readonly("shape", [](const Tensor& t) { return make_size(t.sizes()); })
       .def("size", [](const Tensor& t, py::object dim) -> py::object {
         if (dim.is_none()) return make_size(t.sizes());
-        return py::int_(t.size(dim.cast<int64_t>()));
+        return py::int_(t.size(index_from_py(dim)));
       }, py::arg("dim") = py::none())
       .def("stride", [](const Tensor& t, py::object dim) -> py::object {
         if (dim.is_none()) return make_tuple(t.strides());
-        return py::int_(t.stride(dim.cast<int64_t>()));
+        return py::int_(t.stride(index_from_py(dim)));
       }, py::arg("dim") = py::none())
       .def_property_readonly("dtype", [](const Tensor& t) { return dtype_object(t.dtype()); })
       .def_property_readonly("device", &Tensor::device)
@@ -102,7 +102,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def_property_readonly("mT", &Tensor::mT)
       .def("unsqueeze", &Tensor::unsqueeze)
       .def("squeeze", [](const Tensor& t, py::object dim) {
-        return dim.is_none() ? t.squeeze() : t.squeeze(dim.cast<int64_t>());
+        return dim.is_none() ? t.squeeze() : t.squeeze(index_from_py(dim));
       }, py::arg("dim") = py::none())
       .def("flatten", &Tensor::flatten, py::arg("start_dim") = 0, py::arg("end_dim") = -1)
       .def("narrow", &Tensor::narrow)
@@ -114,7 +114,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none())
       .def("unbind", [](const Tensor& t, int64_t dim) { return py::tuple(py::cast(t.unbind(dim))); }, py::arg("dim") = 0)
       .def("split", [](const Tensor& t, py::handle size, int64_t dim) {
-        auto parts = PyLong_Check(size.ptr()) ? t.split(size.cast<int64_t>(), dim) : t.split(sizes_from_py(size), dim);
+        auto parts = PyLong_Check(size.ptr()) ? t.split(index_from_py(size), dim) : t.split(sizes_from_py(size), dim);
         return py::tuple(py::cast(parts));
       }, py::arg("split_size"), py::arg("dim") = 0)
       .def("chunk", [](const Tensor& t, int64_t chunks, int64_t dim) { return py::tuple(py::cast(t.chunk(chunks, dim))); },

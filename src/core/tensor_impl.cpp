@@ -1,5 +1,7 @@
 #include "nabla/core/tensor_impl.hpp"
 
+#include "core/kernels/wrapping.hpp"
+
 namespace nabla {
 
 DimVector contiguous_strides(IntArrayRef sizes) {
@@ -7,7 +9,9 @@ DimVector contiguous_strides(IntArrayRef sizes) {
   int64_t s = 1;
   for (size_t i = sizes.size(); i-- > 0;) {
     strides[i] = s;
-    s *= sizes[i] > 1 ? sizes[i] : 1;
+    // Wraps like PyTorch's: beyond int64 only for a tensor with no elements (a 0 in an earlier dim,
+    // or the allocation would have failed), whose strides address nothing.
+    s = wrapping_mul(s, sizes[i] > 1 ? sizes[i] : int64_t(1));
   }
   return strides;
 }
@@ -42,7 +46,7 @@ void TensorImpl::refresh() {
   for (size_t i = sizes_.size(); i-- > 0;) {
     if (sizes_[i] == 1) continue;
     if (strides_[i] != expected) { contiguous_ = false; break; }
-    expected *= sizes_[i];
+    expected = wrapping_mul(expected, sizes_[i]);  // as contiguous_strides computes them
   }
   if (numel_ == 0) contiguous_ = true;
 }

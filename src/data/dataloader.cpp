@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "core/check.hpp"
+#include "data/prefetcher.hpp"
 #include "nabla/creation.hpp"
 #include "nabla/data.hpp"
 #include "nabla/ops.hpp"
@@ -31,6 +32,12 @@ const TensorDataset* tensor_source(const Dataset* dataset, Tensor& indices) {
   return dynamic_cast<const TensorDataset*>(dataset);
 }
 
+// The example indices of batch `b`: a view of the epoch's order.
+Tensor batch_indices(const Tensor& order, int64_t batch_size, int64_t b) {
+  const int64_t start = b * batch_size;
+  return order.narrow(0, start, std::min(batch_size, order.numel() - start));
+}
+
 }  // namespace
 
 Batch default_collate(const std::vector<Example>& examples) {
@@ -55,6 +62,10 @@ DataLoader::DataLoader(std::shared_ptr<Dataset> dataset, DataLoaderOptions optio
            options_.batch_size);
   NB_CHECK(!options_.shuffle || dataset_->size() > 0, ValueError,
            "DataLoader: shuffle needs a non-empty dataset (RandomSampler's num_samples should be a positive integer value, but got num_samples=0)");
+  NB_CHECK(options_.num_workers >= 0, ValueError, "DataLoader: num_workers option should be non-negative (got ",
+           options_.num_workers, "); use num_workers=0 to build the batches on the calling thread");
+  NB_CHECK(options_.prefetch_factor > 0, ValueError, "DataLoader: prefetch_factor should be a positive integer (got ",
+           options_.prefetch_factor, ")");
 }
 
 int64_t DataLoader::size() const {
@@ -91,7 +102,13 @@ Batch DataLoader::make_batch(const Tensor& indices) const {
 
 DataLoader::Iterator::Iterator(const DataLoader* loader, Tensor order, Generator* sampler_generator)
     : loader_(loader), order_(std::move(order)), sampler_generator_(sampler_generator) {
+  const DataLoaderOptions& o = loader_->options_;
   if (loader_->size() == 0) exhaust_sampler();
+  else if (o.num_workers > 0)
+    prefetcher_ = std::make_shared<Prefetcher>(o.num_workers, o.num_workers * o.prefetch_factor, loader_->size(),
+                                               [loader, order = order_](int64_t b) {
+                                                 return loader->make_batch(batch_indices(order, loader->options_.batch_size, b));
+                                               });
 }
 
 // RandomSampler.__iter__ ends with `yield from torch.randperm(n, generator=generator).tolist()[:0]`:
@@ -106,10 +123,10 @@ const Batch& DataLoader::Iterator::operator*() const {
   const int64_t batches = loader_->size();
   NB_CHECK(batch_ < batches, IndexError, "DataLoader: the epoch has only ", batches, " batches");
   if (!built_) {
-    const int64_t b = loader_->options_.batch_size, start = batch_ * b, length = std::min(b, order_.numel() - start);
+    const int64_t b = loader_->options_.batch_size;
     // A short last batch is known to be short only once the sampler has run dry.
-    if (length < b) exhaust_sampler();
-    current_ = loader_->make_batch(order_.narrow(0, start, length));
+    if (order_.numel() - batch_ * b < b) exhaust_sampler();
+    current_ = prefetcher_ ? prefetcher_->take(batch_) : loader_->make_batch(batch_indices(order_, b, batch_));
     built_ = true;
   }
   return current_;

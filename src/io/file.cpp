@@ -1,5 +1,6 @@
 #include "io/file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -7,7 +8,10 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
+#include <climits>
 #include <cstring>
+#include <string_view>
 
 #include "core/check.hpp"
 
@@ -57,6 +61,36 @@ std::string base_name_of(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// The pid in a temporary file name "<prefix><pid>-<counter>", or 0 when `name` is not exactly that.
+pid_t temp_file_owner(std::string_view name, std::string_view prefix) {
+  if (name.substr(0, prefix.size()) != prefix) return 0;
+  name.remove_prefix(prefix.size());
+  const char* end = name.data() + name.size();
+  long long pid = 0;
+  const auto [after_pid, pid_error] = std::from_chars(name.data(), end, pid);
+  if (pid_error != std::errc() || pid <= 0 || pid > INT_MAX || after_pid == end || *after_pid != '-') return 0;
+  unsigned long long counter = 0;
+  const auto [after_counter, counter_error] = std::from_chars(after_pid + 1, end, counter);
+  if (counter_error != std::errc() || after_counter != end) return 0;
+  return pid_t(pid);
+}
+
+// A process killed while saving (SIGKILL, the OOM killer) leaves its temporary file behind, and a
+// checkpoint-sized file each time can fill the disk. Before writing, a save removes the temporary
+// files for the same target whose process no longer exists; a live process's file (this one's
+// included) is never touched. Best effort: a failure here only leaves the stale file. The check
+// sees this PID namespace only: a writer in another container sharing the directory looks dead, so
+// saving one path from several containers at once is not supported.
+void remove_stale_temp_files(const std::string& directory, const std::string& prefix) {
+  DIR* dir = ::opendir(directory.c_str());
+  if (!dir) return;
+  while (const dirent* entry = ::readdir(dir)) {
+    const pid_t owner = temp_file_owner(entry->d_name, prefix);
+    if (owner > 0 && ::kill(owner, 0) != 0 && errno == ESRCH) ::unlinkat(::dirfd(dir), entry->d_name, 0);
+  }
+  ::closedir(dir);
+}
+
 }  // namespace
 
 void fail_with_errno(const char* op, const std::string& path, const std::string& what, int err) {
@@ -66,7 +100,9 @@ void fail_with_errno(const char* op, const std::string& path, const std::string&
 AtomicFileWriter::AtomicFileWriter(std::string path, const char* op) : path_(std::move(path)), op_(op) {
   NB_CHECK(!path_.empty() && path_.back() != '/', ValueError, op_, ": '", path_, "' is not a file path");
   static std::atomic<uint64_t> counter{0};
-  const std::string stem = directory_of(path_) + "/." + base_name_of(path_) + ".tmp-" + std::to_string(getpid()) + "-";
+  const std::string directory = directory_of(path_), prefix = "." + base_name_of(path_) + ".tmp-";
+  remove_stale_temp_files(directory, prefix);
+  const std::string stem = directory + "/" + prefix + std::to_string(getpid()) + "-";
   // O_EXCL makes the name ours alone; 0666 lets the umask decide the permissions, as for any new file.
   for (int attempt = 0; fd_ < 0; ++attempt) {
     temp_path_ = stem + std::to_string(counter.fetch_add(1));

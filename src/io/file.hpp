@@ -10,7 +10,9 @@ namespace nabla::io {
 
 // Writes a file atomically: the bytes go to a new temporary file next to `path`; commit() syncs
 // it and renames it over `path`. Destroyed without commit() (an error, an exception elsewhere),
-// it removes the temporary file, so `path` is never left half-written.
+// it removes the temporary file, so `path` is never left half-written. A process killed mid-write
+// cannot remove its temporary file (".<name>.tmp-<pid>-<n>"); the next save to `path` removes
+// those whose process no longer exists.
 class AtomicFileWriter {
  public:
   AtomicFileWriter(std::string path, const char* op);

@@ -91,7 +91,7 @@ class Parser {
       skip_whitespace();
       expect(':');
       JsonValue member = parse_value(depth + 1);
-      v.members.emplace_back(std::move(key), std::move(member));
+      v.members.push_back({std::move(key), std::move(member)});
       skip_whitespace();
       if (peek() == ',') { ++pos_; continue; }
       expect('}');

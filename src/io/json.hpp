@@ -7,7 +7,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace nabla::io {
@@ -16,19 +15,26 @@ struct JsonError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+struct JsonMember;
+
 struct JsonValue {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
   Kind kind = Kind::kNull;
   bool boolean = false;
   std::string text;  // a string's value, or a number's literal as written
   std::vector<JsonValue> items;
-  std::vector<std::pair<std::string, JsonValue>> members;
+  std::vector<JsonMember> members;  // an object's, in the file's order
 
   const JsonValue* find(std::string_view key) const;
   // The value of a number written as a non-negative integer that fits 64 bits.
   std::optional<uint64_t> as_uint64() const;
   // "object", "string", ... for messages.
   std::string_view kind_name() const;
+};
+
+struct JsonMember {
+  std::string key;
+  JsonValue value;
 };
 
 inline constexpr int kMaxJsonDepth = 64;

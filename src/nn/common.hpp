@@ -14,6 +14,12 @@ std::string list_str(IntArrayRef values);
 std::string py_float(double value);
 inline const char* py_bool(bool value) { return value ? "True" : "False"; }
 
+// Raises ValueError naming `op` and the argument when a tensor it needs is undefined (nabla::Tensor{}),
+// before anything reads its shape.
+inline void check_defined(const Tensor& t, const char* op, const char* argument = "input") {
+  NB_CHECK(t.defined(), ValueError, op, ": got an undefined tensor for '", argument, "'");
+}
+
 // The reduction names the losses accept: "none", "mean" or "sum"; ValueError otherwise.
 enum class Reduction { kNone, kMean, kSum };
 Reduction parse_reduction(const std::string& reduction);

@@ -54,6 +54,7 @@ Tensor window_offsets(int64_t height, int64_t width, IntPair kernel, IntPair str
 }  // namespace
 
 Tensor pad(const Tensor& input, IntArrayRef pad, double value) {
+  detail::check_defined(input, "pad");
   NB_CHECK(pad.size() % 2 == 0 && int64_t(pad.size()) <= 2 * input.dim(), ValueError,
            "pad: padding length must be even and at most twice the number of dims (", input.dim(), "), got ",
            pad.size(), " values");
@@ -81,6 +82,8 @@ Tensor pad(const Tensor& input, IntArrayRef pad, double value) {
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntPair stride, IntPair padding,
               IntPair dilation, int64_t groups) {
+  detail::check_defined(input, "conv2d");
+  detail::check_defined(weight, "conv2d", "weight");
   NB_CHECK(input.dim() == 3 || input.dim() == 4, RuntimeError,
            "conv2d: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got input of size ",
            detail::list_str(input.sizes()));
@@ -124,6 +127,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
 
 Tensor max_pool2d(const Tensor& input, IntPair kernel_size, std::optional<IntPair> stride_opt, IntPair padding,
                   IntPair dilation) {
+  detail::check_defined(input, "max_pool2d");
   NB_CHECK(input.dim() == 3 || input.dim() == 4, RuntimeError,
            "max_pool2d: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got input of size ",
            detail::list_str(input.sizes()));

@@ -35,6 +35,7 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
 }
 
 Tensor dropout(const Tensor& input, double p, bool training) {
+  detail::check_defined(input, "dropout");
   NB_CHECK(p >= 0 && p <= 1, ValueError, "dropout probability has to be between 0 and 1, but got ", p);
   if (p == 0 || !training || input.numel() == 0) return input;
   if (p == 1) return input * zeros({}, input.options());
@@ -49,6 +50,8 @@ Tensor dropout(const Tensor& input, double p, bool training) {
 Tensor flatten(const Tensor& input, int64_t start_dim, int64_t end_dim) { return input.flatten(start_dim, end_dim); }
 
 Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_t> padding_idx) {
+  detail::check_defined(input, "embedding");
+  detail::check_defined(weight, "embedding", "weight");
   NB_CHECK(input.dtype() == kInt64 || input.dtype() == kInt32, RuntimeError,
            "embedding: expected indices of dtype int64 or int32, but got ", dtype_name(input.dtype()),
            "; convert them with .to(nabla::kInt64)");

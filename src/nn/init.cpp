@@ -43,6 +43,7 @@ double calculate_gain(const std::string& nonlinearity, std::optional<double> par
 }
 
 std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor& tensor) {
+  detail::check_defined(tensor, "calculate_fan_in_and_fan_out", "tensor");
   NB_CHECK(tensor.dim() >= 2, ValueError,
            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions (got shape ",
            detail::list_str(tensor.sizes()), ")");
@@ -73,23 +74,27 @@ Tensor ones_(Tensor tensor) { return constant_(std::move(tensor), 1); }
 Tensor zeros_(Tensor tensor) { return constant_(std::move(tensor), 0); }
 
 Tensor kaiming_uniform_(Tensor tensor, double a, const std::string& mode, const std::string& nonlinearity) {
+  detail::check_defined(tensor, "kaiming_uniform_", "tensor");
   if (tensor.numel() == 0) return tensor;  // PyTorch warns "Initializing zero-element tensors is a no-op"
   const double bound = std::sqrt(3.0) * kaiming_std(tensor, a, mode, nonlinearity);
   return uniform_(std::move(tensor), -bound, bound);
 }
 
 Tensor kaiming_normal_(Tensor tensor, double a, const std::string& mode, const std::string& nonlinearity) {
+  detail::check_defined(tensor, "kaiming_normal_", "tensor");
   if (tensor.numel() == 0) return tensor;
   const double std = kaiming_std(tensor, a, mode, nonlinearity);
   return normal_(std::move(tensor), 0, std);
 }
 
 Tensor xavier_uniform_(Tensor tensor, double gain) {
+  detail::check_defined(tensor, "xavier_uniform_", "tensor");
   const double bound = std::sqrt(3.0) * xavier_std(tensor, gain);
   return uniform_(std::move(tensor), -bound, bound);
 }
 
 Tensor xavier_normal_(Tensor tensor, double gain) {
+  detail::check_defined(tensor, "xavier_normal_", "tensor");
   const double std = xavier_std(tensor, gain);
   return normal_(std::move(tensor), 0, std);
 }

@@ -82,17 +82,23 @@ bool check_class_targets(const Tensor& input, const Tensor& target, int64_t igno
 }  // namespace
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& reduction) {
+  detail::check_defined(input, "mse_loss");
+  detail::check_defined(target, "mse_loss", "target");
   const Reduction r = detail::parse_reduction(reduction);
   return detail::reduce_loss((input - target).square(), r);
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, const std::string& reduction) {
+  detail::check_defined(input, "l1_loss");
+  detail::check_defined(target, "l1_loss", "target");
   const Reduction r = detail::parse_reduction(reduction);
   return detail::reduce_loss((input - target).abs(), r);
 }
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
                 const std::string& reduction) {
+  detail::check_defined(input, "nll_loss");
+  detail::check_defined(target, "nll_loss", "target");
   const Reduction r = detail::parse_reduction(reduction);
   const bool any_ignored = check_class_targets(input, target, ignore_index, "nll_loss");
   const int64_t class_dim = class_dim_of(input);
@@ -115,6 +121,8 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
                      const std::string& reduction, double label_smoothing) {
+  detail::check_defined(input, "cross_entropy");
+  detail::check_defined(target, "cross_entropy", "target");
   const Reduction r = detail::parse_reduction(reduction);
   NB_CHECK(label_smoothing >= 0 && label_smoothing <= 1, ValueError,
            "cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
@@ -140,6 +148,9 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
     }
   }
 
+  NB_CHECK(!target.is_floating_point(), RuntimeError, "cross_entropy: a ", dtype_name(target.dtype()),
+           " target holds class probabilities and must have the input's shape ", list_str(input.sizes()), ", got ",
+           list_str(target.sizes()), "; class indices must be int64 without the class dim");
   const Tensor nll = nll_loss(log_probs, target, weight, ignore_index, reduction);
   if (label_smoothing == 0) return nll;
   // Label smoothing with class indices: (1 - eps) * nll + eps / C * (the loss against a uniform target).
@@ -160,6 +171,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
                             const std::string& reduction) {
+  detail::check_defined(input, "binary_cross_entropy");
+  detail::check_defined(target, "binary_cross_entropy", "target");
   const Reduction r = detail::parse_reduction(reduction);
   NB_CHECK(input.sizes() == target.sizes(), ValueError, "binary_cross_entropy: Using a target size (",
            list_str(target.sizes()), ") that is different to the input size (", list_str(input.sizes()),
@@ -175,6 +188,8 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,
                                         const std::string& reduction, const Tensor& pos_weight) {
+  detail::check_defined(input, "binary_cross_entropy_with_logits");
+  detail::check_defined(target, "binary_cross_entropy_with_logits", "target");
   const Reduction r = detail::parse_reduction(reduction);
   NB_CHECK(input.sizes() == target.sizes(), ValueError, "binary_cross_entropy_with_logits: Target size (",
            list_str(target.sizes()), ") must be the same as input size (", list_str(input.sizes()), ")");

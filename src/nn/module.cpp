@@ -268,7 +268,7 @@ LoadStateDictResult Module::load_state_dict(const StateDict& state, bool strict)
   for (const auto& [key, t] : state) given.emplace(key, &t);
 
   LoadStateDictResult result;
-  std::vector<std::string> size_errors;
+  std::vector<std::string> mismatch_errors;
   std::vector<std::pair<Tensor, const Tensor*>> copies;
   std::unordered_set<std::string_view> own_keys;
   for (const auto& [key, target] : own) {
@@ -280,13 +280,21 @@ LoadStateDictResult Module::load_state_dict(const StateDict& state, bool strict)
     }
     const Tensor& source = *it->second;
     NB_CHECK(source.defined(), ValueError, "load_state_dict: the entry '", key, "' is an undefined tensor");
-    if (!(source.sizes() == target.sizes())) {
-      size_errors.push_back("size mismatch for " + key + ": copying a param with shape " +
-                            detail::list_str(source.sizes()) + " from checkpoint, the shape in current model is " +
-                            detail::list_str(target.sizes()) + ".");
-      continue;
-    }
-    copies.emplace_back(target, &source);
+    const bool same_shape = source.sizes() == target.sizes();
+    if (!same_shape)
+      mismatch_errors.push_back("size mismatch for " + key + ": copying a param with shape " +
+                                detail::list_str(source.sizes()) + " from checkpoint, the shape in current model is " +
+                                detail::list_str(target.sizes()) + ".");
+    // PyTorch converts silently; a checkpoint of another dtype is more often a wrong file than an
+    // intended cast, and the caller can convert explicitly.
+    const bool same_dtype = source.dtype() == target.dtype();
+    if (!same_dtype)
+      mismatch_errors.push_back(std::string("dtype mismatch for ") + key + ": copying a param with dtype " +
+                                std::string(dtype_name(source.dtype())) +
+                                " from checkpoint, the dtype in current model is " +
+                                std::string(dtype_name(target.dtype())) +
+                                "; convert the checkpoint's tensor (or the model) with .to() first.");
+    if (same_shape && same_dtype) copies.emplace_back(target, &source);
   }
   for (const auto& [key, t] : state)
     if (!own_keys.count(key)) result.unexpected_keys.push_back(key);
@@ -301,7 +309,7 @@ LoadStateDictResult Module::load_state_dict(const StateDict& state, bool strict)
     errors.push_back("Missing key(s) in state_dict: " + quoted_list(result.missing_keys) + ". ");
   if (strict && !result.unexpected_keys.empty())
     errors.push_back("Unexpected key(s) in state_dict: " + quoted_list(result.unexpected_keys) + ". ");
-  errors.insert(errors.end(), size_errors.begin(), size_errors.end());
+  errors.insert(errors.end(), mismatch_errors.begin(), mismatch_errors.end());
   if (!errors.empty()) {
     std::string msg = "Error(s) in loading state_dict for " + name() + ":";
     for (const auto& e : errors) msg += "\n\t" + e;

@@ -8,6 +8,7 @@ namespace nabla::nn::functional {
 
 Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight, const Tensor& bias,
                   double eps) {
+  detail::check_defined(input, "layer_norm");
   const int64_t k = int64_t(normalized_shape.size()), nd = input.dim();
   bool matches = k >= 1 && nd >= k;
   for (int64_t i = 0; matches && i < k; ++i) matches = input.size(nd - k + i) == normalized_shape[i];
@@ -30,6 +31,7 @@ Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tenso
 
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
                   const Tensor& bias, bool training, double momentum, double eps) {
+  detail::check_defined(input, "batch_norm");
   NB_CHECK(input.dim() >= 2, ValueError, "batch_norm: expected input of shape (N, C, ...), got ",
            detail::list_str(input.sizes()));
   const int64_t channels = input.size(1);

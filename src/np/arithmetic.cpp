@@ -190,7 +190,7 @@ ndarray ufunc(Op op, const Operand& lhs, const Operand& rhs) {
   if ((op == Op::kFloorDivide || op == Op::kRemainder || op == Op::kPower) && r == kBool) r = kInt8;
 
   auto operand = [&](const ndarray* array, const Operand& side) {
-    return array ? array->tensor().to(r) : nabla::full({}, std::get<Scalar>(side), r);
+    return array ? array->tensor().to(r) : nabla::tensor(std::get<Scalar>(side), TensorOptions(r));
   };
   if (a && b) check_broadcastable(a->shape(), b->shape());
   const Tensor ta = operand(a, lhs);

@@ -1,5 +1,6 @@
 // ndarray's geometry, views, copies and indexing, and the creation functions.
 #include <cmath>
+#include <vector>
 
 #include "nabla/ops.hpp"
 #include "np/common.hpp"
@@ -80,6 +81,15 @@ ndarray ndarray::transpose(IntArrayRef axes) const {
   check_defined(*this, "transpose");
   NB_CHECK(int64_t(axes.size()) == ndim(), ValueError, "transpose: axes ", shape_str(axes),
            " don't match array of shape ", shape_str(shape()));
+  // NumPy's own messages, not permute's (which would name the wrong function).
+  std::vector<bool> seen(axes.size(), false);
+  for (int64_t axis : axes) {
+    NB_CHECK(axis >= -ndim() && axis < ndim(), IndexError, "transpose: axis ", axis,
+             " is out of bounds for array of dimension ", ndim());
+    const size_t wrapped = size_t(axis < 0 ? axis + ndim() : axis);
+    NB_CHECK(!seen[wrapped], ValueError, "transpose: repeated axis in transpose ", shape_str(axes));
+    seen[wrapped] = true;
+  }
   return adopt(tensor_.permute(axes));
 }
 
@@ -282,7 +292,8 @@ ndarray full(IntArrayRef shape, const Scalar& value, std::optional<DType> dtype)
   check_shape(shape, "full");
   const DType d = dtype.value_or(dtype_of_scalar(value));
   check_numpy_dtype(d, "full");
-  return adopt(nabla::full(shape, value, d));
+  // NumPy casts the value as it is (70000 into float16 is inf), where torch.full refuses.
+  return adopt(nabla::tensor(value, TensorOptions(d)).expand(shape).contiguous());
 }
 
 ndarray zeros(IntArrayRef shape, DType dtype) { return np::full(shape, 0, dtype); }

@@ -19,6 +19,10 @@ inline void check_defined(const Tensor& t, const char* op) {
 void check_same_device(const Tensor& a, const Tensor& b, const char* op);
 // Whether a and b name one device, a bare "cuda" standing for the current CUDA device.
 bool same_device(Device a, Device b);
+// Refuses a fill value that `dtype` cannot hold, as PyTorch does ("value cannot be converted to type
+// uint8_t without overflow"): NaN into an integer type, a finite value beyond the type's range. Like
+// PyTorch, negative integers into an unsigned type wrap when their magnitude fits.
+void check_fill_value(const Scalar& value, DType dtype, const char* op);
 // Before writing into `t` in place: refuses read-only memory and counts the new version.
 void begin_write(const Tensor& t, const char* op);
 

@@ -1,5 +1,8 @@
 // contiguous, clone, copy_, to, fill_, where: the ops built on the copy/fill/where kernels, with
 // their gradients.
+#include <cmath>
+#include <limits>
+
 #include "autograd/function.hpp"
 #include "core/kernels/copy.hpp"
 #include "core/cuda_hooks.hpp"
@@ -14,7 +17,56 @@ void record_identity(const char* name, const Tensor& in, const Tensor& out) {
   set_history(out, make_node(name, {&in}, [](FunctionNode&, Grads& g) -> Grads { return {g[0]}; }));
 }
 
+double largest_finite(DType dtype) {
+  switch (dtype) {
+    case kFloat16: return 65504.0;
+    case kBFloat16: return 3.3895313892515355e38;
+    case kFloat32: return double(std::numeric_limits<float>::max());
+    default: return std::numeric_limits<double>::max();
+  }
+}
+
+// PyTorch's c10::overflows<To>(value).
+bool overflows(const Scalar& v, DType dtype) {
+  if (dtype == kBool || v.is_bool()) return false;
+  if (is_floating(dtype)) {
+    const double x = v.to<double>();
+    return std::isfinite(x) && std::fabs(x) > largest_finite(dtype);
+  }
+  return visit_dtype(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      const uint64_t max = uint64_t(std::numeric_limits<T>::max());
+      switch (v.kind()) {
+        case Scalar::Kind::kFloat: {
+          const double x = v.to<double>();
+          return std::isnan(x) || x < double(std::numeric_limits<T>::lowest()) || x > double(max);
+        }
+        case Scalar::Kind::kUInt: return v.to<uint64_t>() > max;
+        default: {
+          const int64_t x = v.to_int64();
+          if (x >= 0) return uint64_t(x) > max;
+          const uint64_t magnitude = uint64_t(-(x + 1)) + 1;
+          // An unsigned type takes a negative integer whose magnitude it could hold (it wraps).
+          return std::is_unsigned_v<T> ? magnitude > max : x < int64_t(std::numeric_limits<T>::min());
+        }
+      }
+    }
+    return false;
+  });
+}
+
 }  // namespace
+
+void check_fill_value(const Scalar& value, DType dtype, const char* op) {
+  if (!overflows(value, dtype)) return;
+  auto refuse = [&](const auto& shown) {
+    fail<RuntimeError>(op, ": value ", shown, " cannot be converted to type ", dtype_name(dtype), " without overflow");
+  };
+  if (value.is_floating()) refuse(value.to<double>());
+  if (value.kind() == Scalar::Kind::kUInt) refuse(value.to<uint64_t>());
+  refuse(value.to_int64());
+}
 
 Tensor Tensor::contiguous() const {
   check_defined(*this, "contiguous");
@@ -104,6 +156,7 @@ Tensor Tensor::to(const TensorOptions& o, bool copy) const {
 
 Tensor& Tensor::fill_(const Scalar& v) {
   check_defined(*this, "fill_");
+  check_fill_value(v, dtype(), "fill_");
   begin_write(*this, "fill_");
   fill_kernel(device())(*impl(), v);
   return *this;

@@ -8,19 +8,32 @@
 namespace nabla {
 namespace {
 
-void collect_shape(const NestedList& node, size_t depth, DimVector& shape, Scalar::Kind& kind) {
+// The shape of a nesting, checked to be rectangular: every number at the same depth (the last),
+// every list at a given depth of the same length.
+struct NestingShape {
+  DimVector shape;
+  Scalar::Kind kind = Scalar::Kind::kBool;
+  bool seen_number = false;
+};
+
+void collect_shape(const NestedList& node, size_t depth, NestingShape& out) {
   if (node.is_scalar()) {
-    NB_CHECK(depth == shape.size(), ValueError, "tensor: expected a sequence at depth ", depth,
-             " (the nested lists are ragged); every row must have the same length");
-    Scalar::Kind k = node.scalar().kind();
-    if (int(k) > int(kind)) kind = k;
+    NB_CHECK(depth == out.shape.size(), ValueError, "tensor: expected a sequence of length ", out.shape[depth],
+             " at dim ", depth, " (got a number); every row must have the same length");
+    out.seen_number = true;
+    if (int(node.scalar().kind()) > int(out.kind)) out.kind = node.scalar().kind();
     return;
   }
-  int64_t n = int64_t(node.items().size());
-  if (depth == shape.size()) shape.push_back(n);
-  else NB_CHECK(shape[depth] == n, ValueError, "tensor: expected sequence of length ", shape[depth], " at dim ",
-                depth, " (got ", n, "); every row must have the same length");
-  for (const auto& item : node.items()) collect_shape(item, depth + 1, shape, kind);
+  const int64_t n = int64_t(node.items().size());
+  if (depth == out.shape.size()) {
+    NB_CHECK(!out.seen_number, ValueError, "tensor: expected a number at dim ", depth,
+             " (got a sequence of length ", n, "); every row must have the same length");
+    out.shape.push_back(n);
+  } else {
+    NB_CHECK(out.shape[depth] == n, ValueError, "tensor: expected sequence of length ", out.shape[depth], " at dim ",
+             depth, " (got ", n, "); every row must have the same length");
+  }
+  for (const auto& item : node.items()) collect_shape(item, depth + 1, out);
 }
 
 template <typename T>
@@ -54,11 +67,11 @@ Tensor on_device(Tensor cpu_tensor, const TensorOptions& o) {
 }  // namespace
 
 Tensor tensor(const NestedList& data, const TensorOptions& o) {
-  DimVector shape;
-  Scalar::Kind kind = Scalar::Kind::kBool;
-  collect_shape(data, 0, shape, kind);
-  DType dtype = o.dtype_or(kind_dtype(kind));
-  Tensor t = make_empty(shape, dtype, Device(kCPU));
+  NestingShape nesting;
+  collect_shape(data, 0, nesting);
+  // Lists without numbers ([] or [[], []]) give float32, as torch.tensor([]) does.
+  DType dtype = o.dtype_or(nesting.seen_number ? kind_dtype(nesting.kind) : kFloat32);
+  Tensor t = make_empty(nesting.shape, dtype, Device(kCPU));
   visit_dtype(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = t.impl()->data_as<T>();
@@ -87,6 +100,7 @@ Tensor empty(IntArrayRef sizes, const TensorOptions& o) {
 }
 
 Tensor full(IntArrayRef sizes, const Scalar& value, const TensorOptions& o) {
+  check_fill_value(value, o.dtype_or(value.default_dtype()), "full");
   Tensor t = make_empty(sizes, o.dtype_or(value.default_dtype()), o.device_);
   fill_kernel(o.device_)(*t.impl(), value);
   finish(t, o);

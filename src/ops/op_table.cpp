@@ -53,7 +53,7 @@ std::vector<OpInfo> build_table() {
   add_entry("norm", R, 1, flt, true, [](In in) { return norm(in[0]); });
   add_entry("all", R, 1, any_dtype, false, [](In in) { return all(in[0]); });
   add_entry("any", R, 1, any_dtype, false, [](In in) { return any(in[0]); });
-  add_entry("logsumexp", R, 1, flt, true, [](In in) { return logsumexp(in[0], -1); });
+  add_entry("logsumexp", R, 1, any_dtype, true, [](In in) { return logsumexp(in[0], -1); });
   add_entry("cumsum", S, 1, any_dtype, true, [](In in) { return cumsum(in[0], -1); });
   add_entry("cumprod", S, 1, any_dtype, true, [](In in) { return cumprod(in[0], -1); });
   add_entry("softmax", S, 1, flt, true, [](In in) { return softmax(in[0], -1); });
@@ -75,8 +75,8 @@ std::vector<OpInfo> build_table() {
   add_entry("stack", H, 2, any_dtype, true, [](In in) { return stack(in, 0); });
   add_entry("flip", H, 1, any_dtype, true, [](In in) { return flip(in[0], {0}); });
   add_entry("roll", H, 1, any_dtype, true, [](In in) { return in[0].roll(1); });
-  add_entry("sort", H, 1, num, true, [](In in) { return std::get<0>(sort(in[0])); });
-  add_entry("argsort", H, 1, num, false, [](In in) { return argsort(in[0]); });
+  add_entry("sort", H, 1, any_dtype, true, [](In in) { return std::get<0>(sort(in[0])); });
+  add_entry("argsort", H, 1, any_dtype, false, [](In in) { return argsort(in[0]); });
   add_entry("topk", H, 1, num, true, [](In in) { return std::get<0>(topk(in[0], 1)); });
   add_entry("unique", H, 1, any_dtype, false, [](In in) { return std::get<0>(unique(in[0])); });
   add_entry("transpose", H, 1, any_dtype, true, [](In in) { return in[0].transpose(0, -1); });

@@ -132,6 +132,8 @@ Tensor argsort(const Tensor& x, int64_t dim, bool descending, bool stable) {
 
 std::tuple<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool sorted) {
   check_defined(x, "topk");
+  NB_CHECK(x.dtype() != kBool, TypeError, "topk: not implemented for bool (as in PyTorch); convert first, e.g. "
+           "x.to(kUInt8)");
   const int64_t d = wrap_dim(dim, x.dim(), "topk");
   const int64_t n = x.dim() == 0 ? 1 : x.sizes()[size_t(d)];
   NB_CHECK(k >= 0 && k <= n, RuntimeError, "topk: selected index k out of range (k = ", k, ", but dim ", d,

@@ -270,6 +270,8 @@ Tensor bernoulli(const Tensor& p, Generator* gen) {
   check_floating(p, "bernoulli");
   Tensor out = make_empty(p.sizes(), p.dtype(), p.device());
   if (out.numel() == 0) return out;
+  NB_CHECK(logical_and(ge(p, 0), le(p, 1)).all().item<bool>(), RuntimeError,
+           "bernoulli: every probability in p must be in [0, 1] (got a value outside it, or NaN); clamp p first");
   Generator& g = resolve(gen);
   if (p.device().is_cpu() || bernoulli_tensor_kernel.has(p.device().type)) {
     bernoulli_tensor_kernel(p.device())(*out.impl(), *p.impl(), g);

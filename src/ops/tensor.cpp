@@ -9,8 +9,12 @@ namespace nabla {
 Tensor make_empty(IntArrayRef sizes, DType dtype, Device device) {
   DimVector s(sizes);
   for (int64_t v : s) NB_CHECK(v >= 0, RuntimeError, "Trying to create tensor with negative dimension ", v, ": ", shape_str(sizes));
-  int64_t n = numel_of(s);
-  Storage storage = allocate_storage(size_t(n) * itemsize(dtype), device);
+  // The byte count must fit: an overflowed one would allocate a small buffer under a huge shape.
+  int64_t nbytes = int64_t(itemsize(dtype));
+  for (int64_t v : s)
+    NB_CHECK(!__builtin_mul_overflow(nbytes, v, &nbytes), RuntimeError, "Storage size calculation overflowed with sizes ",
+             shape_str(sizes), " of ", dtype_str(dtype), " (more than 2^63 bytes)");
+  Storage storage = allocate_storage(size_t(nbytes), device);
   DimVector strides = contiguous_strides(s);
   return Tensor(make_intrusive<TensorImpl>(std::move(storage), 0, std::move(s), std::move(strides), dtype));
 }
@@ -42,6 +46,11 @@ void begin_write(const Tensor& t, const char* op) {
   NB_CHECK(!t.impl()->storage()->read_only(), RuntimeError, op,
            ": the tensor is read-only (it shares memory with a read-only NumPy array or buffer); "
            "clone() it to get a writable copy");
+  // An expanded view writes each shared element several times, in an order nobody promised.
+  for (size_t d = 0; d < size_t(t.dim()); ++d)
+    NB_CHECK(t.strides()[d] != 0 || t.sizes()[d] <= 1, RuntimeError, op,
+             ": more than one element of the written-to tensor refers to a single memory location (dim ", d,
+             " of shape ", shape_str(t.sizes()), " has stride 0, as after expand()); clone() the tensor first");
   t.impl()->storage()->bump_version();
 }
 

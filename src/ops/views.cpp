@@ -58,6 +58,12 @@ Tensor view_backward(const Tensor& g, const ViewGrad& how, const Geometry& in, c
 }
 
 Tensor make_view(const Tensor& base, DimVector sizes, DimVector strides, int64_t offset, ViewGrad how = {}) {
+  // Huge sizes (expand, view or as_strided to 2^62 x 4, ...) would overflow numel and give a tensor
+  // whose element count disagrees with its shape; refuse them as PyTorch does.
+  int64_t numel = 1;
+  for (int64_t s : sizes)
+    NB_CHECK(!__builtin_mul_overflow(numel, s, &numel), RuntimeError,
+             "numel: integer multiplication overflow for the view of shape ", shape_str(sizes));
   Tensor view(make_intrusive<TensorImpl>(base.impl()->storage(), offset, sizes, strides, base.dtype()));
   if (how.kind != ViewGrad::kNone && grad_needed(base)) {
     Geometry in{base.sizes(), base.strides(), base.storage_offset()}, out{std::move(sizes), std::move(strides), offset};
@@ -77,6 +83,7 @@ ViewGrad generic(const char* name) { return {ViewGrad::kGeneric, name}; }
 DimVector infer_size(IntArrayRef shape, int64_t numel, const char* op) {
   DimVector out(shape);
   int64_t known = 1;
+  bool overflow = false, has_zero = false;
   std::optional<size_t> infer;
   for (size_t i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
@@ -84,9 +91,14 @@ DimVector infer_size(IntArrayRef shape, int64_t numel, const char* op) {
       infer = i;
     } else {
       NB_CHECK(out[i] >= 0, RuntimeError, op, ": invalid shape dimension ", out[i], " in ", shape_str(shape));
-      known *= out[i];
+      overflow |= __builtin_mul_overflow(known, out[i], &known);
+      has_zero |= out[i] == 0;
     }
   }
+  // A product beyond int64 is more elements than any tensor has, unless a 0 makes it 0.
+  NB_CHECK(!overflow || has_zero, RuntimeError, op, ": shape '", shape_str(shape), "' is invalid for input of size ",
+           numel);
+  if (has_zero) known = 0;
   if (infer) {
     NB_CHECK(known != 0 && numel % known == 0, RuntimeError, op, ": shape '", shape_str(shape),
              "' is invalid for input of size ", numel);
@@ -129,6 +141,7 @@ std::optional<DimVector> view_strides(IntArrayRef sizes, IntArrayRef strides, In
 }  // namespace
 
 Tensor Tensor::view(IntArrayRef shape) const {
+  check_defined(*this, "view");
   DimVector s = infer_size(shape, numel(), "view");
   auto st = view_strides(sizes(), strides(), s);
   NB_CHECK(st, RuntimeError, "view: size ", shape_str(s), " is not compatible with input tensor's size ",
@@ -138,6 +151,7 @@ Tensor Tensor::view(IntArrayRef shape) const {
 }
 
 Tensor Tensor::reshape(IntArrayRef shape) const {
+  check_defined(*this, "reshape");
   DimVector s = infer_size(shape, numel(), "reshape");
   if (auto st = view_strides(sizes(), strides(), s))
     return make_view(*this, std::move(s), std::move(*st), storage_offset(), reshaped("ViewBackward0"));
@@ -145,6 +159,7 @@ Tensor Tensor::reshape(IntArrayRef shape) const {
 }
 
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
+  check_defined(*this, "transpose");
   int64_t d0 = wrap_dim(dim0, dim(), "transpose"), d1 = wrap_dim(dim1, dim(), "transpose");
   DimVector perm(static_cast<size_t>(dim()));
   for (int64_t i = 0; i < dim(); ++i) perm[size_t(i)] = i;
@@ -157,6 +172,7 @@ Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
 }
 
 Tensor Tensor::permute(IntArrayRef dims) const {
+  check_defined(*this, "permute");
   NB_CHECK(int64_t(dims.size()) == dim(), RuntimeError, "permute(sparse_coo): number of dimensions in the tensor input "
            "does not match the length of the desired ordering of dimensions i.e. input.dim() = ", dim(),
            " is not equal to len(dims) = ", dims.size());
@@ -175,24 +191,28 @@ Tensor Tensor::permute(IntArrayRef dims) const {
 }
 
 Tensor Tensor::t() const {
+  check_defined(*this, "t");
   NB_CHECK(dim() <= 2, RuntimeError, "t() expects a tensor with <= 2 dimensions, but self is ", dim(),
            "D; use .mT() or .transpose(d0, d1) for batches");
   return dim() < 2 ? transpose(0, 0) : transpose(0, 1);
 }
 
 Tensor Tensor::T() const {
+  check_defined(*this, "T");
   DimVector order(static_cast<size_t>(dim()));
   for (int64_t i = 0; i < dim(); ++i) order[i] = dim() - 1 - i;
   return permute(order);
 }
 
 Tensor Tensor::mT() const {
+  check_defined(*this, "mT");
   NB_CHECK(dim() >= 2, RuntimeError, "mT: tensor.mT is only supported on matrices or batches of matrices. Got ",
            dim(), "-D tensor.");
   return transpose(-2, -1);
 }
 
 Tensor Tensor::expand(IntArrayRef shape) const {
+  check_defined(*this, "expand");
   NB_CHECK(int64_t(shape.size()) >= dim(), RuntimeError, "expand: the number of sizes provided (", shape.size(),
            ") must be greater or equal to the number of dimensions in the tensor (", dim(), ")");
   size_t lead = shape.size() - size_t(dim());
@@ -207,7 +227,7 @@ Tensor Tensor::expand(IntArrayRef shape) const {
     }
     int64_t have = sizes()[i - lead];
     int64_t want = shape[i] == -1 ? have : shape[i];
-    NB_CHECK(have == want || have == 1, RuntimeError, "expand: the expanded size of the tensor (", want,
+    NB_CHECK(want >= 0 && (have == want || have == 1), RuntimeError, "expand: the expanded size of the tensor (", want,
              ") must match the existing size (", have, ") at non-singleton dimension ", i, ".  Target sizes: ",
              shape_str(shape), ".  Tensor sizes: ", shape_str(sizes()));
     s[i] = want;
@@ -217,6 +237,7 @@ Tensor Tensor::expand(IntArrayRef shape) const {
 }
 
 Tensor Tensor::squeeze() const {
+  check_defined(*this, "squeeze");
   DimVector s, st;
   for (int64_t i = 0; i < dim(); ++i)
     if (sizes()[i] != 1) {
@@ -227,6 +248,7 @@ Tensor Tensor::squeeze() const {
 }
 
 Tensor Tensor::squeeze(int64_t d) const {
+  check_defined(*this, "squeeze");
   int64_t w = wrap_dim(d, dim(), "squeeze");
   if (dim() == 0 || sizes()[w] != 1) return make_view(*this, sizes(), strides(), storage_offset(), reshaped("SqueezeBackward1"));
   DimVector s = sizes(), st = strides();
@@ -236,6 +258,7 @@ Tensor Tensor::squeeze(int64_t d) const {
 }
 
 Tensor Tensor::unsqueeze(int64_t d) const {
+  check_defined(*this, "unsqueeze");
   int64_t w = wrap_dim(d, dim() + 1, "unsqueeze");
   DimVector s = sizes(), st = strides();
   int64_t stride = w < dim() ? sizes()[w] * strides()[w] : 1;
@@ -245,6 +268,7 @@ Tensor Tensor::unsqueeze(int64_t d) const {
 }
 
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
+  check_defined(*this, "flatten");
   if (dim() == 0) return reshape({1});
   int64_t a = wrap_dim(start_dim, dim(), "flatten"), b = wrap_dim(end_dim, dim(), "flatten");
   NB_CHECK(a <= b, RuntimeError, "flatten() has invalid args: start_dim cannot come after end_dim");
@@ -258,6 +282,7 @@ Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
 }
 
 Tensor Tensor::slice(int64_t d, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step) const {
+  check_defined(*this, "slice");
   NB_CHECK(dim() > 0, IndexError, "slice: cannot slice a 0-d tensor");
   int64_t w = wrap_dim(d, dim(), "slice");
   NB_CHECK(step > 0, ValueError, "slice: step must be greater than zero (got ", step,
@@ -266,18 +291,19 @@ Tensor Tensor::slice(int64_t d, std::optional<int64_t> start, std::optional<int6
   auto clampi = [n](int64_t v) { return v < 0 ? std::max<int64_t>(v + n, 0) : std::min(v, n); };
   int64_t b = start ? clampi(*start) : 0;
   int64_t e = end ? clampi(*end) : n;
-  int64_t len = e > b ? (e - b + step - 1) / step : 0;
+  int64_t len = e > b ? (e - b - 1) / step + 1 : 0;  // not (e - b + step - 1) / step: overflows for huge steps
   DimVector s = sizes(), st = strides();
   s[w] = len;
-  st[w] = strides()[w] * step;
+  if (len > 1) st[w] = strides()[w] * step;  // with one element the stride is never used (and may not fit)
   return make_view(*this, std::move(s), std::move(st), storage_offset() + b * strides()[w], generic("SliceBackward0"));
 }
 
 Tensor Tensor::select(int64_t d, int64_t index) const {
+  check_defined(*this, "select");
   NB_CHECK(dim() > 0, IndexError, "select() cannot be applied to a 0-dim tensor.");
   int64_t w = wrap_dim(d, dim(), "select");
   int64_t n = sizes()[w];
-  NB_CHECK(index >= -n && index < n, IndexError, "index ", index, " is out of bounds for dimension ", w,
+  NB_CHECK(index >= -n && index < n, IndexError, "select(): index ", index, " is out of bounds for dimension ", w,
            " with size ", n);
   if (index < 0) index += n;
   DimVector s = sizes(), st = strides();
@@ -288,16 +314,18 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
 }
 
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
+  check_defined(*this, "narrow");
   NB_CHECK(dim() > 0, RuntimeError, "narrow() cannot be applied to a 0-dim tensor.");
   int64_t w = wrap_dim(d, dim(), "narrow");
   int64_t n = sizes()[w];
   if (start < 0) start += n;
-  NB_CHECK(start >= 0 && length >= 0 && start + length <= n, IndexError, "narrow: start (", start,
+  NB_CHECK(start >= 0 && length >= 0 && length <= n - start, IndexError, "narrow: start (", start,
            ") + length (", length, ") exceeds dimension size (", n, ") of dim ", w);
   return slice(w, start, start + length);
 }
 
 Tensor Tensor::as_strided(IntArrayRef s, IntArrayRef st, std::optional<int64_t> offset) const {
+  check_defined(*this, "as_strided");
   NB_CHECK(s.size() == st.size(), RuntimeError, "as_strided: mismatch in length of strides and shape: ",
            shape_str(s), " vs ", shape_str(st));
   int64_t off = offset.value_or(storage_offset());
@@ -306,7 +334,11 @@ Tensor Tensor::as_strided(IntArrayRef s, IntArrayRef st, std::optional<int64_t> 
     NB_CHECK(s[i] >= 0 && st[i] >= 0, RuntimeError, "as_strided: negative size or stride in ", shape_str(s), " / ",
              shape_str(st));
     if (s[i] == 0) last = -1;
-    if (last >= 0) last += (s[i] - 1) * st[i];
+    int64_t extent = 0;
+    NB_CHECK(last < 0 || (!__builtin_mul_overflow(s[i] - 1, st[i], &extent) &&
+                          !__builtin_add_overflow(last, extent, &last)),
+             RuntimeError, "as_strided: sizes ", shape_str(s), " with strides ", shape_str(st),
+             " address elements beyond any storage (the extent overflows int64)");
   }
   size_t capacity = impl()->storage()->nbytes() / element_size();
   NB_CHECK(off >= 0 && (last < 0 || size_t(last) < capacity), RuntimeError, "as_strided: setStorage: sizes ",
@@ -316,6 +348,7 @@ Tensor Tensor::as_strided(IntArrayRef s, IntArrayRef st, std::optional<int64_t> 
 }
 
 Tensor Tensor::unfold(int64_t d, int64_t size, int64_t step) const {
+  check_defined(*this, "unfold");
   int64_t w = dim() == 0 ? 0 : wrap_dim(d, dim(), "unfold");
   int64_t n = dim() == 0 ? 1 : sizes()[w];
   NB_CHECK(size >= 0 && size <= n, RuntimeError, "unfold: maximum size for tensor at dimension ", w, " is ", n,
@@ -324,7 +357,7 @@ Tensor Tensor::unfold(int64_t d, int64_t size, int64_t step) const {
   DimVector s = sizes(), st = strides();
   if (dim() > 0) {
     s[w] = (n - size) / step + 1;
-    st[w] = strides()[w] * step;
+    if (s[w] > 1) st[w] = strides()[w] * step;  // with one window the stride is never used (and may not fit)
   }
   s.push_back(size);
   st.push_back(dim() == 0 ? 1 : strides()[w]);
@@ -332,6 +365,7 @@ Tensor Tensor::unfold(int64_t d, int64_t size, int64_t step) const {
 }
 
 Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
+  check_defined(*this, "diagonal");
   int64_t a = wrap_dim(dim1, dim(), "diagonal"), b = wrap_dim(dim2, dim(), "diagonal");
   NB_CHECK(a != b, RuntimeError, "diagonal dimensions cannot be identical ", dim1, ", ", dim2);
   int64_t off = storage_offset();
@@ -354,9 +388,13 @@ Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
   return make_view(*this, std::move(s), std::move(st), off, generic("DiagonalBackward0"));
 }
 
-Tensor Tensor::detach() const { return make_view(*this, sizes(), strides(), storage_offset()); }
+Tensor Tensor::detach() const {
+  check_defined(*this, "detach");
+  return make_view(*this, sizes(), strides(), storage_offset());
+}
 
 std::vector<Tensor> Tensor::unbind(int64_t d) const {
+  check_defined(*this, "unbind");
   int64_t w = wrap_dim(d, dim(), "unbind");
   std::vector<Tensor> out;
   for (int64_t i = 0; i < sizes()[w]; ++i) out.push_back(select(w, i));
@@ -364,6 +402,7 @@ std::vector<Tensor> Tensor::unbind(int64_t d) const {
 }
 
 std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
+  check_defined(*this, "split");
   int64_t w = wrap_dim(d, dim(), "split");
   NB_CHECK(split_size > 0 || (split_size == 0 && sizes()[w] == 0), RuntimeError,
            "split expects split_size be non-negative, but got split_size=", split_size);
@@ -375,6 +414,7 @@ std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
 }
 
 std::vector<Tensor> Tensor::split(IntArrayRef split_sizes, int64_t d) const {
+  check_defined(*this, "split");
   int64_t w = wrap_dim(d, dim(), "split");
   int64_t total = 0;
   for (int64_t s : split_sizes) {
@@ -394,10 +434,11 @@ std::vector<Tensor> Tensor::split(IntArrayRef split_sizes, int64_t d) const {
 }
 
 std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t d) const {
+  check_defined(*this, "chunk");
   NB_CHECK(chunks > 0, RuntimeError, "chunk expects `chunks` to be greater than 0, got: ", chunks);
   int64_t w = wrap_dim(d, dim(), "chunk");
   int64_t n = sizes()[w];
-  int64_t size = (n + chunks - 1) / chunks;
+  int64_t size = n == 0 ? 0 : (n - 1) / chunks + 1;  // not (n + chunks - 1) / chunks: overflows for huge chunks
   if (size == 0 && n == 0) {
     std::vector<Tensor> out;
     for (int64_t i = 0; i < chunks; ++i) out.push_back(slice(w, 0, 0));

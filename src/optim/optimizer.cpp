@@ -418,13 +418,17 @@ void Optimizer::load_state_dict(const StateDict& dict) {
     }
   }
 
-  for (const auto& [key, value] : dict) {
+  for (const StateDict::Item& entry : dict) {
+    // Named variables, not structured bindings: the lambda below captures them (clang 14 cannot).
+    const std::string& key = entry.first;
+    const Tensor& value = entry.second;
     int64_t id = 0;
     std::string_view buffer_name;
     if (!parse_state_key(key, id, buffer_name)) continue;
     auto slot = slot_of_id.find(id);
     if (slot == slot_of_id.end()) continue;  // reported as unexpected below
-    const auto [g, i] = slot->second;
+    const auto g = slot->second.first;
+    const auto i = slot->second.second;
     ParamState& s = state[g][i];
     const Tensor& p = s.param;
     visit_algorithm(options[g], [&](const auto& o, auto algorithm) {

@@ -15,39 +15,18 @@ namespace nb = nabla;
 using test_support::read_bytes;
 using test_support::write_bytes;
 using test_support::raises;
+using test_support::same_bits;
 namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory per test, removed afterwards.
-class IoFiles : public ::testing::Test {
+class IoFiles : public test_support::TempDirTest {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/nabla-io-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
-  std::vector<std::string> listing() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-  std::string dir_;
+  std::vector<std::string> listing() const { return test_support::listing(dir_); }
 };
 using IoSafetensors = IoFiles;
 using IoIdx = IoFiles;
 
-// Same dtype, shape and bytes.
-::testing::AssertionResult same_bits(const nb::Tensor& a, const nb::Tensor& b) {
-  if (a.dtype() != b.dtype()) return ::testing::AssertionFailure() << "dtype " << nb::dtype_name(a.dtype()) << " vs " << nb::dtype_name(b.dtype());
-  if (!(a.sizes() == b.sizes())) return ::testing::AssertionFailure() << "shape " << a.dim() << "-d vs " << b.dim() << "-d";
-  nb::Tensor ca = a.contiguous(), cb = b.contiguous();
-  if (ca.nbytes() && std::memcmp(ca.data_ptr(), cb.data_ptr(), ca.nbytes()) != 0) return ::testing::AssertionFailure() << "bytes differ";
-  return ::testing::AssertionSuccess();
-}
 
 
 // A state dict with every dtype, a 0-d, an empty and a non-contiguous tensor.

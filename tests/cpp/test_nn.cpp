@@ -216,11 +216,19 @@ TEST(NnModule, StateDictRoundTripAndStrictChecks) {
   EXPECT_CLOSE(model->linear->weight, other->linear->weight, kExact);
   EXPECT_TRUE(model->linear->weight.requires_grad());
 
-  // Converting dtype while loading.
+  // Another dtype is an error (PyTorch converts silently), naming every key; converted, it loads.
   nb::StateDict doubles;
-  doubles.insert("linear.weight", nb::tensor({{0.5}}));
-  doubles.insert("linear.bias", nb::tensor({-0.25}));
-  model->load_state_dict(doubles);
+  doubles.insert("linear.weight", nb::tensor({{0.5}}, nb::kFloat64));
+  doubles.insert("linear.bias", nb::tensor({-0.25}, nb::kFloat64));
+  EXPECT_TRUE(raises<nb::RuntimeError>(
+      [&] { model->load_state_dict(doubles); },
+      "Error(s) in loading state_dict for LinearRegression:\n\tdtype mismatch for linear.weight: copying a param with "
+      "dtype float64 from checkpoint, the dtype in current model is float32; convert the checkpoint's tensor (or the "
+      "model) with .to() first.\n\tdtype mismatch for linear.bias: "));
+  EXPECT_CLOSE(model->linear->weight, other->linear->weight, kExact);
+  nb::StateDict floats;
+  for (const auto& [key, t] : doubles) floats.insert(key, t.to(nb::kFloat32));
+  model->load_state_dict(floats);
   EXPECT_CLOSE(model->linear->weight, nb::tensor({{0.5f}}), kExact);
   EXPECT_EQ(model->linear->bias.item<float>(), -0.25f);
 

@@ -236,7 +236,7 @@ TEST(NpArithmetic, WeakScalarsFollowNep50) {
         const oracle::Result r = numpy_exec("result = " + python, {a});
         if (!r.ok) {
           EXPECT_EQ(r.error_type, "OverflowError") << python;
-          EXPECT_TRUE(raises<nb::ValueError>([&] { fn(a, scalars[i]); }, {"out of bounds for"})) << python;
+          EXPECT_TRUE(raises<nb::ValueError>([&, op = fn] { op(a, scalars[i]); }, {"out of bounds for"})) << python;
         } else if (r.value().dim() == 0) {
           // NumPy 1.24 gives a lone False for == with an out-of-range integer; NumPy 2 an array of them.
           EXPECT_TRUE(np::array_equal(fn(a, scalars[i]), np::full(a.shape(), r.value().item<bool>()))) << python;
@@ -596,24 +596,10 @@ TEST(NpConvert, NumpyRefusesWhatNumpyCannotHold) {
 
 namespace {
 
-class NpFiles : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/nabla-np-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
-  std::string dir_;
-};
+using NpFiles = test_support::TempDirTest;
 
 ::testing::AssertionResult same_bits(const np::ndarray& a, const np::ndarray& b) {
-  if (a.dtype() != b.dtype()) return ::testing::AssertionFailure() << "dtype " << nb::dtype_name(a.dtype()) << " vs " << nb::dtype_name(b.dtype());
-  if (!(a.shape() == b.shape())) return ::testing::AssertionFailure() << "shape " << nb::shape_str(a.shape()) << " vs " << nb::shape_str(b.shape());
-  const np::ndarray ca = a.copy(), cb = b.copy();
-  if (ca.nbytes() && std::memcmp(ca.data(), cb.data(), size_t(ca.nbytes())) != 0) return ::testing::AssertionFailure() << "bytes differ";
-  return ::testing::AssertionSuccess();
+  return test_support::same_bits(a.tensor(), b.tensor());
 }
 
 // Arrays of every dtype, with a 0-d, an empty, a Fortran-ordered and a non-contiguous one.

@@ -1,8 +1,6 @@
 // Optimizers, LR schedulers and gradient clipping against PyTorch 1.13: the same initial parameters
 // and the same hand-fed gradients, step by step; float32 and float64 results must be identical.
-#include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <memory>
 
 #include "nabla/autograd.hpp"
@@ -557,32 +555,4 @@ TEST(OptimClipGrad, MatchesPyTorch) {
   p.mutable_grad() = nb::tensor({1.0f, INFINITY});
   expect_error<nb::RuntimeError>([&] { nb::nn::utils::clip_grad_norm_(p, 1.0, 2.0, /*error_if_nonfinite=*/true); },
                                  "is non-finite, so it cannot be clipped");
-}
-
-TEST(OptimPerf, FusedStepCost) {
-  // The seed example's Linear(1, 1): weight (1, 1) and bias (1).
-  nb::Tensor weight = nb::zeros({1, 1}).requires_grad_(true), bias = nb::zeros({1}).requires_grad_(true);
-  weight.mutable_grad() = nb::full({1, 1}, 1e-3f);
-  bias.mutable_grad() = nb::full({1}, 1e-3f);
-  optim::SGD sgd({weight, bias}, 0.01);
-  auto time_per_step = [](optim::Optimizer& opt, int steps) {
-    opt.step();
-    const auto start = std::chrono::steady_clock::now();
-    for (int s = 0; s < steps; ++s) opt.step();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / steps;
-  };
-  const double sgd_ns = time_per_step(sgd, 200000) * 1e9;
-  EXPECT_LT(weight.detach().item<float>(), 0.0f);
-
-  std::vector<nb::Tensor> big = {nb::zeros({1024, 784}), nb::zeros({1024}), nb::zeros({256, 1024}), nb::zeros({256})};
-  int64_t numel = 0;
-  for (nb::Tensor& p : big) {
-    p.requires_grad_(true);
-    p.mutable_grad() = nb::full(p.sizes(), 1e-3f);
-    numel += p.numel();
-  }
-  optim::Adam adam(big);
-  const double adam_us = time_per_step(adam, 50) * 1e6;
-  std::printf("[ perf ] SGD step, 2 params (Linear(1,1)): %.0f ns; Adam step, %lld params: %.0f us\n", sgd_ns,
-              static_cast<long long>(numel), adam_us);
 }

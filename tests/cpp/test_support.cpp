@@ -1,5 +1,13 @@
 #include "test_support.hpp"
 
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include "core/check.hpp"
+
 namespace nb = nabla;
 
 namespace test_support {
@@ -42,6 +50,32 @@ void expect_grads(const std::string& expr, const std::vector<nb::Tensor>& inputs
   auto actual = our_grads(out, inputs);
   ASSERT_EQ(expected.size(), actual.size()) << expr;
   for (size_t i = 0; i < actual.size(); ++i) EXPECT_CLOSE(actual[i], expected[i], tol) << expr << " input " << i;
+}
+
+void TempDirTest::SetUp() {
+  char pattern[] = "/tmp/nabla-test-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  dir_ = pattern;
+}
+
+void TempDirTest::TearDown() { std::filesystem::remove_all(dir_); }
+
+std::vector<std::string> listing(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+::testing::AssertionResult same_bits(const nb::Tensor& a, const nb::Tensor& b) {
+  if (a.dtype() != b.dtype())
+    return ::testing::AssertionFailure() << "dtype " << nb::dtype_name(a.dtype()) << " vs " << nb::dtype_name(b.dtype());
+  if (!(a.sizes() == b.sizes()))
+    return ::testing::AssertionFailure() << "shape " << nb::shape_str(a.sizes()) << " vs " << nb::shape_str(b.sizes());
+  const nb::Tensor ca = a.contiguous(), cb = b.contiguous();
+  if (ca.nbytes() && std::memcmp(ca.data_ptr(), cb.data_ptr(), ca.nbytes()) != 0)
+    return ::testing::AssertionFailure() << "bytes differ";
+  return ::testing::AssertionSuccess();
 }
 
 }  // namespace test_support

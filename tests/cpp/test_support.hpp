@@ -54,4 +54,19 @@ std::vector<nabla::Tensor> our_grads(const nabla::Tensor& out, const std::vector
 void expect_grads(const std::string& expr, const std::vector<nabla::Tensor>& inputs, const nabla::Tensor& out,
                   oracle::Tolerance tol = {1e-10, 1e-10});
 
+// A fresh directory under /tmp for each test, removed afterwards.
+class TempDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string dir_;
+};
+
+// The names in a directory, sorted.
+std::vector<std::string> listing(const std::string& dir);
+
+// Same dtype, shape and element bytes (NaN payloads included).
+::testing::AssertionResult same_bits(const nabla::Tensor& a, const nabla::Tensor& b);
+
 }  // namespace test_support

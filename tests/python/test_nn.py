@@ -2,6 +2,7 @@
 the same seed (parameters, outputs, gradients, repr), losses, optimizers, DataLoader batches, state dict files."""
 import collections
 import gc
+import itertools
 
 import numpy as np
 import pytest
@@ -243,7 +244,7 @@ def test_optimizer_param_groups_and_errors():
 
 
 def test_dataloader_batches_match_torch():
-    def batches(m, shuffle, drop_last, subset, custom):
+    def batches(m, shuffle, drop_last, subset, custom, workers=0):
         m.manual_seed(11)
         x = m.arange(30, dtype=m.float32).view(10, 3)
         y = m.arange(10)
@@ -259,16 +260,17 @@ def test_dataloader_batches_match_torch():
                     return m.tensor([float(i * i)]), i
 
             dataset = Squares()
-        loader = m.utils.data.DataLoader(dataset, batch_size=3, shuffle=shuffle, drop_last=drop_last)
+        # nabla's workers are threads that give the same batches; torch's are processes, so it runs without.
+        loader = m.utils.data.DataLoader(dataset, batch_size=3, shuffle=shuffle, drop_last=drop_last,
+                                         num_workers=workers)
         out = [[t.tolist() for t in batch] for _ in range(2) for batch in loader]
         return out, len(loader), m.rand(1).item()
 
-    for shuffle in (False, True):
-        for drop_last in (False, True):
-            for subset, custom in ((False, False), (True, False), (False, True)):
-                ours, theirs = batches(nabla, shuffle, drop_last, subset, custom), \
-                    batches(torch, shuffle, drop_last, subset, custom)
-                assert ours == theirs, (shuffle, drop_last, subset, custom)
+    for shuffle, drop_last, workers in itertools.product((False, True), (False, True), (0, 2)):
+        for subset, custom in ((False, False), (True, False), (False, True)):
+            ours, theirs = batches(nabla, shuffle, drop_last, subset, custom, workers), \
+                batches(torch, shuffle, drop_last, subset, custom)
+            assert ours == theirs, (shuffle, drop_last, subset, custom, workers)
 
 
 def test_random_split_fractions_and_errors():

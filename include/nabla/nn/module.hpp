@@ -71,9 +71,9 @@ class Module : public std::enable_shared_from_this<Module> {
 
   // Parameters and buffers by dotted name, detached, sharing memory with the module.
   StateDict state_dict() const;
-  // Copies `state` into the parameters and buffers (converting dtype and device). With strict, a
-  // missing or unexpected key is an error; a shape mismatch always is. Everything is checked
-  // before anything is copied: on error the module is unchanged.
+  // Copies `state` into the parameters and buffers (moving it to their device). With strict, a
+  // missing or unexpected key is an error; a shape or dtype mismatch always is (PyTorch converts
+  // dtypes silently). Everything is checked before anything is copied: on error the module is unchanged.
   LoadStateDictResult load_state_dict(const StateDict& state, bool strict = true);
 
   // The class name ("Linear"), and what PyTorch's repr shows inside the parentheses.

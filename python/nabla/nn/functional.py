@@ -36,6 +36,8 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def one_hot(tensor, num_classes=-1):
+    if not isinstance(tensor, _C.Tensor):
+        raise TypeError(f"one_hot(): argument 'tensor' must be a Tensor of class indices, not {type(tensor).__name__}")
     if num_classes < 0:
         num_classes = int(tensor.max().item()) + 1
     out = _creation.zeros(*tensor.shape, num_classes, dtype=_C.int64)

@@ -336,6 +336,10 @@ class Module:
                 elif source.shape != target.shape:
                     errors.append(f"size mismatch for {key}: copying a param with shape {source.shape} from "
                                   f"checkpoint, the shape in current model is {target.shape}.")
+                if isinstance(source, Tensor) and source.dtype != target.dtype:
+                    errors.append(f"dtype mismatch for {key}: copying a param with dtype {str(source.dtype)[6:]} from "
+                                  f"checkpoint, the dtype in current model is {str(target.dtype)[6:]}; convert the "
+                                  "checkpoint's tensor (or the model) with .to() first.")
         if errors:
             raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
                 type(self).__name__, "\n\t".join(errors)))

@@ -120,13 +120,18 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
                  multiprocessing_context=None, generator=None, *, prefetch_factor=2, persistent_workers=False):
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, batch_size, shuffle, drop_last
         self.sampler, self.collate_fn, self.generator = sampler, collate_fn, generator
         self._fast = None
         source = _tensor_source(dataset) if collate_fn is None and sampler is None and batch_sampler is None else None
         if source is not None and batch_size is not None:
             tensors, indices = source
-            self._fast = _C._data.TensorLoader(tensors, indices, batch_size, shuffle, drop_last, generator)
+            # Over tensors, num_workers threads build the batches ahead (the same batches as without them);
+            # a Python dataset's items are fetched on the calling thread, as with num_workers=0.
+            self._fast = _C._data.TensorLoader(tensors, indices, batch_size, shuffle, drop_last, generator,
+                                               num_workers, prefetch_factor)
 
     def __len__(self):
         if self._fast is not None:

@@ -17,6 +17,7 @@
 
 #include "core/check.hpp"
 #include "core/kernels/elementwise.hpp"
+#include "core/kernels/wrapping.hpp"
 #include "nabla/core/host_device.hpp"
 
 namespace nabla {
@@ -37,11 +38,11 @@ template <UnaryOp op, typename T, typename Math>
 NB_HOST_DEVICE inline auto apply_unary(T x, const ClampBounds<T>& bounds) {
   using enum UnaryOp;
   constexpr bool is_float = std::is_floating_point_v<T>;
-  if constexpr (op == neg) return T(-x);
+  if constexpr (op == neg) return wrapping_neg(x);
   else if constexpr (op == abs) {
     if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return x;
     else if constexpr (is_float) return std::fabs(x);
-    else return T(x < 0 ? -x : x);
+    else return x < 0 ? wrapping_neg(x) : x;
   } else if constexpr (op == sign) {
     if constexpr (std::is_unsigned_v<T>) return T(x != T(0));  // bool included
     else return T((T(0) < x) - (x < T(0)));
@@ -75,7 +76,7 @@ NB_HOST_DEVICE inline auto apply_unary(T x, const ClampBounds<T>& bounds) {
   } else if constexpr (op == trunc) {
     if constexpr (is_float) return std::trunc(x); else return x;
   } else if constexpr (op == reciprocal) return T(1) / x;
-  else if constexpr (op == square) return T(x * x);
+  else if constexpr (op == square) return wrapping_mul(x, x);
   else if constexpr (op == logical_not) return !bool(x);
   else if constexpr (op == bitwise_not) {
     if constexpr (std::is_same_v<T, bool>) return !x; else return T(~x);
@@ -139,9 +140,9 @@ template <typename T>
 NB_HOST_DEVICE inline T int_pow(T base, T exp) {
   T result = 1;
   while (exp) {
-    if (exp & 1) result = T(result * base);
+    if (exp & 1) result = wrapping_mul(result, base);
     exp = T(exp >> 1);
-    base = T(base * base);
+    base = wrapping_mul(base, base);
   }
   return result;
 }
@@ -155,16 +156,16 @@ NB_HOST_DEVICE inline auto apply_binary(T a, T b, T alpha, Zero& zero) {
     // PyTorch's AVX2 kernel computes a + alpha * b as one fused multiply-add.
     if constexpr (is_float) return op == add ? std::fma(b, alpha, a) : std::fma(b, -alpha, a);
     else if constexpr (std::is_same_v<T, bool>) return bool(a || (alpha && b));
-    else return op == add ? T(a + alpha * b) : T(a - alpha * b);
+    else return op == add ? wrapping_add(a, wrapping_mul(alpha, b)) : wrapping_sub(a, wrapping_mul(alpha, b));
   } else if constexpr (op == mul) {
-    if constexpr (std::is_same_v<T, bool>) return bool(a && b); else return T(a * b);
+    if constexpr (std::is_same_v<T, bool>) return bool(a && b); else return wrapping_mul(a, b);
   } else if constexpr (op == div) return a / b;
   else if constexpr (op == div_floor) {
     if constexpr (is_float) return div_floor_float<S>(a, b);
     else {
       if (zero.check(b)) return T(0);
       if constexpr (std::is_signed_v<T>) {
-        if (b == T(-1)) return T(T(0) - a);  // avoids INT_MIN / -1
+        if (b == T(-1)) return wrapping_neg(a);  // avoids INT_MIN / -1
         T q = T(a / b);
         return T((a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q);
       } else return T(a / b);
@@ -173,7 +174,7 @@ NB_HOST_DEVICE inline auto apply_binary(T a, T b, T alpha, Zero& zero) {
     if constexpr (is_float) return std::trunc(round_to<S>(a / b));
     else {
       if (zero.check(b)) return T(0);
-      if constexpr (std::is_signed_v<T>) { if (b == T(-1)) return T(T(0) - a); }
+      if constexpr (std::is_signed_v<T>) { if (b == T(-1)) return wrapping_neg(a); }
       return T(a / b);
     }
   } else if constexpr (op == remainder) {

@@ -37,8 +37,7 @@ void run_output_hooks(Node& node, std::vector<Tensor>& grads) {
   for (auto& hook : NodeAccess::hooks(node)) {
     Tensor& g = grads[hook.output_nr];
     if (!g.defined()) continue;
-    Tensor replaced = hook.fn(g);
-    if (replaced.defined()) g = std::move(replaced);
+    run_hook(hook.fn, g);
   }
   auto& retains = NodeAccess::retains_grad(node);
   auto& retained = NodeAccess::retained_grads(node);

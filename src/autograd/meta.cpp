@@ -20,10 +20,7 @@ class AccumulateGrad final : public Node {
   std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
     Tensor g = std::move(grads[0]);
     if (!g.defined()) return {};
-    for (const auto& hook : ensure_meta(*leaf_).hooks) {
-      Tensor replaced = hook.fn(g);
-      if (replaced.defined()) g = std::move(replaced);
-    }
+    for (const auto& hook : ensure_meta(*leaf_).hooks) run_hook(hook.fn, g);
     accumulate_grad(*leaf_, std::move(g));
     return {};
   }
@@ -33,6 +30,16 @@ class AccumulateGrad final : public Node {
 };
 
 }  // namespace
+
+void run_hook(const Tensor::Hook& hook, Tensor& grad) {
+  Tensor replaced = hook(grad);
+  if (!replaced.defined()) return;
+  NB_CHECK(replaced.sizes() == grad.sizes(), RuntimeError, "backward: a hook has changed the size of value (was ",
+           shape_str(grad.sizes()), ", got ", shape_str(replaced.sizes()), ")");
+  NB_CHECK(replaced.dtype() == grad.dtype(), RuntimeError, "backward: a hook has changed the type of value (was ",
+           dtype_name(grad.dtype()), ", got ", dtype_name(replaced.dtype()), ")");
+  grad = std::move(replaced);
+}
 
 AutogradMeta& ensure_meta(TensorImpl& t) {
   if (!t.autograd_meta()) t.set_autograd_meta(std::make_unique<AutogradMeta>());

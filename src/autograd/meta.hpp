@@ -39,4 +39,8 @@ struct NodeAccess {
 
 uint32_t next_hook_handle();
 
+// Runs a gradient hook on `grad` (in place): an undefined result keeps it; a result of another size
+// or dtype raises, as in PyTorch (a hook may change a gradient's values, not what it is the gradient of).
+void run_hook(const Tensor::Hook& hook, Tensor& grad);
+
 }  // namespace nabla

@@ -397,6 +397,20 @@ TEST(BadInput, AutogradMisuseRaisesPyTorchsErrors) {
       {"retain_grad without requires_grad", [] { nb::ones({2}).retain_grad(); }, {"retain_grad", "requires_grad"}},
       {"register_hook without requires_grad",
        [] { nb::ones({2}).register_hook([](const nb::Tensor& g) { return g; }); }, {"hook", "require"}},
+      {"a hook that changes the gradient's shape",
+       [] {
+         nb::Tensor x = nb::ones({2}).requires_grad_();
+         x.register_hook([](const nb::Tensor&) { return nb::ones({3, 4}); });
+         (x * 2).sum().backward();
+       },
+       {"hook has changed the size of value"}},
+      {"a hook that changes the gradient's dtype",
+       [] {
+         nb::Tensor x = nb::ones({2}).requires_grad_();
+         x.register_hook([](const nb::Tensor& g) { return g.to(nb::kFloat64); });
+         (x * 2).sum().backward();
+       },
+       {"hook has changed the type of value"}},
       {"numpy() of a tensor that requires grad", [] { nb::ones({2}).requires_grad_().numpy(); },
        {"numpy", "detach"}},
       {"gradcheck of float32 inputs",

@@ -1,7 +1,8 @@
-// tensor() and np::array() of nested lists, the C++ entry point that Python's nabla.tensor([...]) and
-// nabla.numpy-style array([...]) go through. The input bytes describe the nesting: each node is a
+// tensor() of nested lists (the C++ entry point that Python's nabla.tensor([...]) goes through) and
+// np::array() of them. The input bytes describe the nesting: each node is a
 // byte choosing a list (with a length byte) or a bool, int64, uint64 or double leaf.
 // A result must hold every leaf, in row-major order, converted to its dtype.
+#include <cstring>
 #include <vector>
 
 #include "fuzz_target.hpp"

@@ -100,8 +100,9 @@ Tensor empty(IntArrayRef sizes, const TensorOptions& o) {
 }
 
 Tensor full(IntArrayRef sizes, const Scalar& value, const TensorOptions& o) {
-  check_fill_value(value, o.dtype_or(value.default_dtype()), "full");
-  Tensor t = make_empty(sizes, o.dtype_or(value.default_dtype()), o.device_);
+  const DType dtype = o.dtype_or(value.default_dtype());
+  check_fill_value(value, dtype, "full");
+  Tensor t = make_empty(sizes, dtype, o.device_);
   fill_kernel(o.device_)(*t.impl(), value);
   finish(t, o);
   return t;

@@ -54,6 +54,8 @@ class Node : public RefCounted {
   uint32_t num_outputs() const { return num_outputs_; }
   uint64_t sequence_nr() const { return sequence_nr_; }
   ~Node() override;
+  static void* operator new(size_t nbytes);
+  static void operator delete(void* self, size_t nbytes) noexcept;
 
  protected:
   Node(std::vector<Edge> next_edges, uint32_t num_outputs);

@@ -2,6 +2,7 @@
 #include "autograd/meta.hpp"
 
 #include "core/check.hpp"
+#include "core/small_blocks.hpp"
 #include "nabla/ops.hpp"
 
 namespace nabla {
@@ -30,6 +31,9 @@ class AccumulateGrad final : public Node {
 };
 
 }  // namespace
+
+void* AutogradMeta::operator new(size_t nbytes) { return small_block_alloc(nbytes); }
+void AutogradMeta::operator delete(void* self, size_t nbytes) noexcept { small_block_free(self, nbytes); }
 
 void run_hook(const Tensor::Hook& hook, Tensor& grad) {
   Tensor replaced = hook(grad);

@@ -19,6 +19,8 @@ struct AutogradMeta final : AutogradMetaBase {
     Tensor::Hook fn;
   };
   std::vector<LeafHook> hooks;          // leaves; a non-leaf's hooks live on its grad_fn
+  static void* operator new(size_t nbytes);
+  static void operator delete(void* self, size_t nbytes) noexcept;
 };
 
 inline AutogradMeta* meta_of(const TensorImpl& t) { return static_cast<AutogradMeta*>(t.autograd_meta()); }

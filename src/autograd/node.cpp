@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "autograd/meta.hpp"
+#include "core/small_blocks.hpp"
 
 namespace nabla {
 namespace {
@@ -16,6 +17,9 @@ uint32_t next_hook_handle() { return next_handle.fetch_add(1, std::memory_order_
 Node::Node(std::vector<Edge> next_edges, uint32_t num_outputs)
     : next_edges_(std::move(next_edges)), num_outputs_(num_outputs),
       sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
+
+void* Node::operator new(size_t nbytes) { return small_block_alloc(nbytes); }
+void Node::operator delete(void* self, size_t nbytes) noexcept { small_block_free(self, nbytes); }
 
 Node::~Node() {
   thread_local std::vector<Node*> orphans;

@@ -1,5 +1,6 @@
-// The CPU caching allocator. Buffers under 4 KiB come from malloc (tcache makes them cheap,
-// which is what per-op overhead on small tensors is made of). Buffers of 16 KiB and more are kept after they are
+// The CPU caching allocator. Buffers of a few hundred bytes live inside their StorageImpl's block
+// (core/small_blocks.hpp: per-op overhead on small tensors is made of such allocations); the rest
+// under 4 KiB come from malloc. Buffers of 16 KiB and more are kept after they are
 // freed and handed out again for a request of the same rounded size, so a training loop that allocates the
 // same activations every step stops paying for fresh pages (glibc serves these sizes with mmap, and
 // returns them to the OS on free: every step would page-fault them in again).
@@ -10,6 +11,7 @@
 
 #include "core/check.hpp"
 #include "core/dispatch.hpp"
+#include "core/small_blocks.hpp"
 #include "nabla/core/storage.hpp"
 
 namespace nabla {
@@ -74,7 +76,12 @@ void cpu_free(void*, void* data, size_t nbytes) {
   if (!cache().give(data, n)) std::free(data);
 }
 
+// Where a StorageImpl's inline bytes start: after the object, 16-byte aligned as malloc's are.
+constexpr size_t kInlineDataOffset = (sizeof(StorageImpl) + 15) / 16 * 16;
+static_assert(kInlineDataOffset + StorageImpl::kMaxInlineBytes <= kMaxPooledBlock);
+
 Storage cpu_allocate(size_t nbytes, Device) {
+  if (nbytes <= StorageImpl::kMaxInlineBytes) return StorageImpl::with_inline_data(nbytes);
   if (nbytes < kSmall) {
     void* p = std::malloc(nbytes == 0 ? 1 : nbytes);
     NB_CHECK(p, RuntimeError, "out of memory: failed to allocate ", nbytes, " bytes on the CPU");
@@ -92,6 +99,23 @@ Storage cpu_allocate(size_t nbytes, Device) {
 }
 
 }  // namespace
+
+void* StorageImpl::operator new(size_t nbytes) { return small_block_alloc(nbytes); }
+void StorageImpl::operator delete(void* self, size_t nbytes) noexcept { small_block_free(self, nbytes); }
+
+void StorageImpl::operator delete(StorageImpl* self, std::destroying_delete_t) noexcept {
+  const size_t block = self->inline_bytes_ ? kInlineDataOffset + self->inline_bytes_ : sizeof(StorageImpl);
+  self->~StorageImpl();
+  small_block_free(self, block);
+}
+
+Storage StorageImpl::with_inline_data(size_t nbytes) {
+  const size_t stored = nbytes == 0 ? 1 : nbytes;  // every storage has an address of its own, as malloc(0)'s
+  void* block = small_block_alloc(kInlineDataOffset + stored);
+  auto* s = ::new (block) StorageImpl(static_cast<char*>(block) + kInlineDataOffset, nbytes, Device(kCPU), nullptr, nullptr);
+  s->inline_bytes_ = uint32_t(stored);
+  return Storage(s);
+}
 
 NB_REGISTER_KERNEL(allocate_kernel, kCPU, cpu_allocate);
 

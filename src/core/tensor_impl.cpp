@@ -1,11 +1,13 @@
 #include "nabla/core/tensor_impl.hpp"
 
 #include "core/kernels/wrapping.hpp"
+#include "core/small_blocks.hpp"
 
 namespace nabla {
 
-DimVector contiguous_strides(IntArrayRef sizes) {
-  DimVector strides(sizes.size());
+namespace {
+
+void fill_contiguous_strides(IntArrayRef sizes, DimVector& strides) {
   int64_t s = 1;
   for (size_t i = sizes.size(); i-- > 0;) {
     strides[i] = s;
@@ -13,6 +15,13 @@ DimVector contiguous_strides(IntArrayRef sizes) {
     // or the allocation would have failed), whose strides address nothing.
     s = wrapping_mul(s, sizes[i] > 1 ? sizes[i] : int64_t(1));
   }
+}
+
+}  // namespace
+
+DimVector contiguous_strides(IntArrayRef sizes) {
+  DimVector strides(sizes.size());
+  fill_contiguous_strides(sizes, strides);
   return strides;
 }
 
@@ -21,6 +30,15 @@ TensorImpl::TensorImpl(Storage storage, int64_t offset, DimVector sizes, DimVect
       dtype_(dtype) {
   refresh();
 }
+
+TensorImpl::TensorImpl(Storage storage, IntArrayRef sizes, DType dtype)
+    : storage_(std::move(storage)), offset_(0), sizes_(sizes), strides_(sizes.size()), numel_(numel_of(sizes)),
+      dtype_(dtype) {
+  fill_contiguous_strides(sizes, strides_);
+}
+
+void* TensorImpl::operator new(size_t nbytes) { return small_block_alloc(nbytes); }
+void TensorImpl::operator delete(void* self, size_t nbytes) noexcept { small_block_free(self, nbytes); }
 
 void TensorImpl::set_geometry(DimVector sizes, DimVector strides, int64_t offset) {
   sizes_ = std::move(sizes);

@@ -14,6 +14,7 @@ inline constexpr int64_t kGrainSize = 32768;
 template <typename Fn>
 void parallel_for(int64_t n, int64_t grain, const Fn& fn) {
   if (n <= 0) return;
+  if (n <= grain) return fn(int64_t(0), n);  // without asking OpenMP anything: small ops stay cheap
   int64_t max_threads = omp_get_max_threads();
   int64_t threads = (n + grain - 1) / grain;
   if (threads > max_threads) threads = max_threads;

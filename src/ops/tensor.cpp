@@ -7,16 +7,14 @@
 namespace nabla {
 
 Tensor make_empty(IntArrayRef sizes, DType dtype, Device device) {
-  DimVector s(sizes);
-  for (int64_t v : s) NB_CHECK(v >= 0, RuntimeError, "Trying to create tensor with negative dimension ", v, ": ", shape_str(sizes));
+  for (int64_t v : sizes)
+    NB_CHECK(v >= 0, RuntimeError, "Trying to create tensor with negative dimension ", v, ": ", shape_str(sizes));
   // The byte count must fit: an overflowed one would allocate a small buffer under a huge shape.
   int64_t nbytes = int64_t(itemsize(dtype));
-  for (int64_t v : s)
+  for (int64_t v : sizes)
     NB_CHECK(!__builtin_mul_overflow(nbytes, v, &nbytes), RuntimeError, "Storage size calculation overflowed with sizes ",
              shape_str(sizes), " of ", dtype_str(dtype), " (more than 2^63 bytes)");
-  Storage storage = allocate_storage(size_t(nbytes), device);
-  DimVector strides = contiguous_strides(s);
-  return Tensor(make_intrusive<TensorImpl>(std::move(storage), 0, std::move(s), std::move(strides), dtype));
+  return Tensor(make_intrusive<TensorImpl>(allocate_storage(size_t(nbytes), device), sizes, dtype));
 }
 
 Tensor scalar_tensor(const Scalar& value, DType dtype, Device device) {

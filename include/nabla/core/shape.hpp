@@ -72,7 +72,11 @@ class DimVector {
   int64_t back() const { return data()[size_ - 1]; }
   operator IntArrayRef() const { return {data(), size_}; }
   bool operator==(const DimVector& o) const {
-    return size_ == o.size_ && std::memcmp(data(), o.data(), size_ * sizeof(int64_t)) == 0;
+    if (size_ != o.size_) return false;
+    const int64_t *a = data(), *b = o.data();
+    for (size_t i = 0; i < size_; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
   }
 
   void resize(size_t n, int64_t value = 0) {
@@ -110,14 +114,16 @@ class DimVector {
   void assign(const int64_t* src, size_t n) {
     size_ = 0;
     reserve(n);
-    if (n) std::memmove(data(), src, n * sizeof(int64_t));
+    int64_t* d = data();
+    if (d != src)
+      for (size_t i = 0; i < n; ++i) d[i] = src[i];
     size_ = n;
   }
   void steal(DimVector& o) {
     size_ = o.size_;
     capacity_ = o.capacity_;
     heap_ = o.heap_;
-    if (!heap_) std::memcpy(inline_, o.inline_, size_ * sizeof(int64_t));
+    if (!heap_) std::memcpy(inline_, o.inline_, sizeof(inline_));  // a fixed size: inlined, no call
     o.heap_ = nullptr;
     o.size_ = 0;
     o.capacity_ = kInlineDims;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 
 #include "nabla/core/device.hpp"
 #include "nabla/core/intrusive_ptr.hpp"
@@ -21,6 +22,13 @@ class StorageImpl final : public RefCounted {
   ~StorageImpl() override {
     if (deleter_) deleter_(ctx_, data_, nbytes_);
   }
+  // A small CPU buffer (up to kMaxInlineBytes) in the same block as its StorageImpl: one allocation
+  // for what a small op's result needs, instead of two.
+  static constexpr size_t kMaxInlineBytes = 384;
+  static IntrusivePtr<StorageImpl> with_inline_data(size_t nbytes);
+  static void* operator new(size_t nbytes);
+  void operator delete(StorageImpl* self, std::destroying_delete_t) noexcept;  // frees the inline bytes too
+  static void operator delete(void* self, size_t nbytes) noexcept;             // a constructor that threw
 
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }
@@ -37,6 +45,7 @@ class StorageImpl final : public RefCounted {
   DeleterFn deleter_;
   void* ctx_;
   bool read_only_ = false;
+  uint32_t inline_bytes_ = 0;
   std::atomic<uint32_t> version_{0};
 };
 

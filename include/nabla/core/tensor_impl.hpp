@@ -17,6 +17,10 @@ struct AutogradMetaBase {
 class TensorImpl final : public RefCounted {
  public:
   TensorImpl(Storage storage, int64_t offset, DimVector sizes, DimVector strides, DType dtype);
+  // A fresh row-major tensor over all of `storage`.
+  TensorImpl(Storage storage, IntArrayRef sizes, DType dtype);
+  static void* operator new(size_t nbytes);
+  static void operator delete(void* self, size_t nbytes) noexcept;
 
   const Storage& storage() const { return storage_; }
   int64_t offset() const { return offset_; }

@@ -28,38 +28,42 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
+// Trivially destructible, so that it stays usable until the thread ends, from any later destructor;
+// and one thread-local access (not two) on the hot path.
 struct ThreadBlocks {
-  FreeBlock* head[kClasses] = {};
-  uint32_t count[kClasses] = {};
-  ~ThreadBlocks();
+  FreeBlock* head[kClasses];
+  uint32_t count[kClasses];
+  bool reaper_armed;
+  bool reaped;  // the thread is ending: blocks freed from now on go to the system
 };
+constinit thread_local ThreadBlocks lists{};
 
-// Set when this thread's lists are gone (thread exit): blocks freed later go to the system.
-thread_local bool lists_destroyed = false;
-thread_local ThreadBlocks lists;
-
-ThreadBlocks::~ThreadBlocks() {
-  lists_destroyed = true;
-  for (size_t c = 0; c < kClasses; ++c) {
-    while (FreeBlock* b = head[c]) {
-      head[c] = b->next;
-      ::operator delete(b, class_bytes(c));
+// Gives a thread's kept blocks back when the thread ends; armed by the first block the thread keeps.
+struct Reaper {
+  bool armed = false;
+  ~Reaper() {
+    lists.reaped = true;
+    for (size_t c = 0; c < kClasses; ++c) {
+      while (FreeBlock* b = lists.head[c]) {
+        lists.head[c] = b->next;
+        ::operator delete(b, class_bytes(c));
+      }
+      lists.count[c] = 0;
     }
   }
-}
+};
+thread_local Reaper reaper;
 
 }  // namespace
 
 void* small_block_alloc(size_t nbytes) {
   if (!NABLA_POOL_BLOCKS || nbytes == 0 || nbytes > kMaxPooledBlock) return ::operator new(nbytes);
   const size_t c = class_of(nbytes);
-  if (!lists_destroyed) {
-    ThreadBlocks& l = lists;
-    if (FreeBlock* b = l.head[c]) {
-      l.head[c] = b->next;
-      --l.count[c];
-      return b;
-    }
+  ThreadBlocks& l = lists;
+  if (FreeBlock* b = l.head[c]) {
+    l.head[c] = b->next;
+    --l.count[c];
+    return b;
   }
   return ::operator new(class_bytes(c));
 }
@@ -67,13 +71,15 @@ void* small_block_alloc(size_t nbytes) {
 void small_block_free(void* block, size_t nbytes) noexcept {
   if (!NABLA_POOL_BLOCKS || nbytes == 0 || nbytes > kMaxPooledBlock) return ::operator delete(block, nbytes);
   const size_t c = class_of(nbytes);
-  if (!lists_destroyed) {
-    ThreadBlocks& l = lists;
-    if (l.count[c] < kKeptPerClass) {
-      l.head[c] = new (block) FreeBlock{l.head[c]};
-      ++l.count[c];
-      return;
+  ThreadBlocks& l = lists;
+  if (l.count[c] < kKeptPerClass && !l.reaped) {
+    if (!l.reaper_armed) {
+      l.reaper_armed = true;
+      reaper.armed = true;  // constructs the thread's Reaper, so its destructor runs at thread exit
     }
+    l.head[c] = new (block) FreeBlock{l.head[c]};
+    ++l.count[c];
+    return;
   }
   ::operator delete(block, class_bytes(c));
 }

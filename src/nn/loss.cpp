@@ -2,6 +2,7 @@
 // LossNLL.cpp): class indices or probabilities, class weights, ignore_index, label smoothing.
 #include <cmath>
 
+#include "autograd/function.hpp"
 #include "nabla/nn/loss.hpp"
 #include "nabla/ops.hpp"
 #include "nn/common.hpp"
@@ -85,7 +86,25 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& re
   detail::check_defined(input, "mse_loss");
   detail::check_defined(target, "mse_loss", "target");
   const Reduction r = detail::parse_reduction(reduction);
-  return detail::reduce_loss((input - target).square(), r);
+  Tensor squares, loss;
+  {
+    NoGradGuard no_grad;
+    squares = (input - target).square();
+    loss = detail::reduce_loss(squares, r);
+  }
+  if (!grad_needed(input, target)) return loss;
+  // One node, as PyTorch's MseLossBackward0: norm * (input - target) * grad, norm = 2/N for the mean over
+  // the N broadcast elements and 2 otherwise; the target's gradient is the same with the roles swapped.
+  const double norm = r == Reduction::kMean ? 2.0 / double(squares.numel()) : 2.0;
+  auto node = make_node("MseLossBackward0", {&input, &target}, [norm](FunctionNode& n, Grads& g) -> Grads {
+    const Tensor x = n.saved(0), t = n.saved(1);
+    auto part = [&](const Tensor& a, const Tensor& b) { return (a - b) * norm * g[0]; };
+    return {n.needs_grad(0) ? part(x, t) : Tensor(), n.needs_grad(1) ? part(t, x) : Tensor()};
+  });
+  node->save(input);
+  node->save(target);
+  set_history(loss, std::move(node));
+  return loss;
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, const std::string& reduction) {

@@ -142,10 +142,16 @@ inline void inner_loop(const std::array<char*, 1 + sizeof...(Ins)>& ptrs,
 template <typename Out, typename... Ins, typename F>
 void cpu_kernel(TensorImpl& out, std::array<const TensorImpl*, sizeof...(Ins)> inputs, const F& f) {
   constexpr int N = 1 + int(sizeof...(Ins));
+  // The common cases skip the geometry: operands laid out like the output, or single values (a scalar
+  // operand, a 0-d tensor) read with stride 0; one linear loop.
+  std::array<int64_t, N> st{int64_t(sizeof(Out)), int64_t(sizeof(Ins))...};
   bool flat = out.is_contiguous();
-  for (const TensorImpl* in : inputs) flat = flat && in->is_contiguous() && in->sizes() == out.sizes();
-  if (flat) {  // the common case: skip the geometry, one linear loop
-    std::array<int64_t, N> st{int64_t(sizeof(Out)), int64_t(sizeof(Ins))...};
+  for (int k = 1; k < N && flat; ++k) {
+    const TensorImpl& in = *inputs[k - 1];
+    if (in.numel() == 1) st[k] = 0;
+    else flat = in.is_contiguous() && in.sizes() == out.sizes();
+  }
+  if (flat) {
     parallel_for(out.numel(), kGrainSize, [&](int64_t b, int64_t e) {
       std::array<char*, N> ptrs;
       ptrs[0] = static_cast<char*>(out.data()) + b * st[0];

@@ -7,6 +7,7 @@
 
 #include "autograd/meta.hpp"
 #include "core/check.hpp"
+#include "core/small_blocks.hpp"
 #include "nabla/creation.hpp"
 #include "nabla/ops.hpp"
 
@@ -24,6 +25,11 @@ struct Capture {
   uint32_t input_nr;
   size_t slot;
 };
+
+using NodeList = std::vector<Node*, BlockAllocator<Node*>>;
+template <typename Value>
+using NodeMap = std::unordered_map<Node*, Value, std::hash<Node*>, std::equal_to<Node*>,
+                                   BlockAllocator<std::pair<Node* const, Value>>>;
 
 struct LaterFirst {
   bool operator()(const Node* a, const Node* b) const { return a->sequence_nr() < b->sequence_nr(); }
@@ -55,9 +61,9 @@ void run_output_hooks(Node& node, std::vector<Tensor>& grads) {
 std::vector<Tensor> run_backward(const std::vector<Edge>& roots, std::vector<Tensor> root_grads, bool keep_graph,
                                  bool create_graph, const std::vector<Edge>* captures) {
   GradModeGuard mode(create_graph);
-  std::unordered_map<Node*, Task> tasks;
-  std::unordered_map<Node*, std::vector<Node*>> parents;
-  std::vector<Node*> stack;
+  NodeMap<Task> tasks;
+  NodeMap<NodeList> parents;
+  NodeList stack;
   for (const Edge& r : roots) {
     if (tasks.try_emplace(r.fn.get()).second) stack.push_back(r.fn.get());
   }
@@ -86,7 +92,7 @@ std::vector<Tensor> run_backward(const std::vector<Edge>& roots, std::vector<Ten
       stack.push_back(e.fn.get());
     }
     // Everything upstream of a captured edge must run; what only leads elsewhere need not.
-    std::vector<Node*> frontier(stack.begin(), stack.end());
+    NodeList frontier(stack.begin(), stack.end());
     stack.clear();
     while (!frontier.empty()) {
       Node* n = frontier.back();
@@ -98,7 +104,7 @@ std::vector<Tensor> run_backward(const std::vector<Edge>& roots, std::vector<Ten
     }
   }
 
-  std::priority_queue<Node*, std::vector<Node*>, LaterFirst> ready;
+  std::priority_queue<Node*, NodeList, LaterFirst> ready;
   for (size_t i = 0; i < roots.size(); ++i) {
     Task& t = tasks[roots[i].fn.get()];
     t.inputs.resize(roots[i].fn->num_outputs());

@@ -63,6 +63,7 @@ Tensor SavedTensor::unpack(FunctionNode* owner) const {
 FunctionNode::FunctionNode(const char* name, std::span<const Tensor* const> inputs, uint32_t num_outputs)
     : Node(edges_of(inputs), num_outputs), name_(name) {
   inputs_.reserve(inputs.size());
+  saved_.reserve(inputs.size() + 1);  // what most formulas keep: their inputs and the output
   for (const Tensor* t : inputs) {
     if (t->defined()) inputs_.push_back({t->sizes(), t->dtype()});
     else inputs_.push_back({{}, kFloat32});

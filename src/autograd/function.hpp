@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "autograd/meta.hpp"
+#include "core/small_blocks.hpp"
 #include "nabla/core/shape.hpp"
 
 namespace nabla {
@@ -67,8 +68,8 @@ class FunctionNode : public Node {
     DType dtype;
   };
   const char* name_;
-  std::vector<InputMeta> inputs_;
-  std::vector<SavedTensor> saved_;
+  std::vector<InputMeta, BlockAllocator<InputMeta>> inputs_;
+  std::vector<SavedTensor, BlockAllocator<SavedTensor>> saved_;
 };
 
 template <typename Formula>

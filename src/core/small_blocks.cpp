@@ -46,7 +46,7 @@ struct Reaper {
     for (size_t c = 0; c < kClasses; ++c) {
       while (FreeBlock* b = lists.head[c]) {
         lists.head[c] = b->next;
-        ::operator delete(b, class_bytes(c));
+        ::operator delete(b);
       }
       lists.count[c] = 0;
     }
@@ -69,7 +69,7 @@ void* small_block_alloc(size_t nbytes) {
 }
 
 void small_block_free(void* block, size_t nbytes) noexcept {
-  if (!NABLA_POOL_BLOCKS || nbytes == 0 || nbytes > kMaxPooledBlock) return ::operator delete(block, nbytes);
+  if (!NABLA_POOL_BLOCKS || nbytes == 0 || nbytes > kMaxPooledBlock) return ::operator delete(block);
   const size_t c = class_of(nbytes);
   ThreadBlocks& l = lists;
   if (l.count[c] < kKeptPerClass && !l.reaped) {
@@ -81,7 +81,7 @@ void small_block_free(void* block, size_t nbytes) noexcept {
     ++l.count[c];
     return;
   }
-  ::operator delete(block, class_bytes(c));
+  ::operator delete(block);
 }
 
 }  // namespace nabla

@@ -14,4 +14,16 @@ void* small_block_alloc(size_t nbytes);
 // `nbytes` must be the size the block was asked for.
 void small_block_free(void* block, size_t nbytes) noexcept;
 
+// For the standard containers an op or the backward engine makes and drops every call.
+template <typename T>
+struct BlockAllocator {
+  using value_type = T;
+  BlockAllocator() = default;
+  template <typename U>
+  BlockAllocator(const BlockAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(small_block_alloc(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) noexcept { small_block_free(p, n * sizeof(T)); }
+  friend bool operator==(const BlockAllocator&, const BlockAllocator&) { return true; }
+};
+
 }  // namespace nabla

@@ -21,13 +21,22 @@ Tensor number_tensor(const Scalar& s, const Tensor& like) {
 // A NumPy array operand is copied into a tensor, as PyTorch does.
 bool is_ndarray(py::handle h) { return std::strcmp(Py_TYPE(h.ptr())->tp_name, "numpy.ndarray") == 0; }
 
+// A result as a Python Tensor. py::cast would find Tensor's type record by hashing its type name on
+// every call; the record is looked up once here.
+py::object to_py(Tensor&& t) {
+  static const py::detail::type_info* info = py::detail::get_type_info(typeid(Tensor));
+  auto move = [](const void* p) -> void* { return new Tensor(std::move(*static_cast<Tensor*>(const_cast<void*>(p)))); };
+  return py::reinterpret_steal<py::object>(
+      py::detail::type_caster_generic::cast(&t, py::return_value_policy::move, py::handle(), info, nullptr, move));
+}
+
 // f(a, b) with b a Tensor or a Scalar.
 template <typename F>
 auto binary(F f) {
   return [f](const Tensor& a, py::handle b) -> py::object {
-    if (const Tensor* t = tensor_from_py(b)) return py::cast(f(a, *t));
-    if (auto s = scalar_from_py(b)) return py::cast(f(a, *s));
-    if (is_ndarray(b)) return py::cast(f(a, tensor_from_data(b, std::nullopt)));
+    if (const Tensor* t = tensor_from_py(b)) return to_py(f(a, *t));
+    if (auto s = scalar_from_py(b)) return to_py(f(a, *s));
+    if (is_ndarray(b)) return to_py(f(a, tensor_from_data(b, std::nullopt)));
     return not_implemented();
   };
 }
@@ -56,6 +65,54 @@ auto reflected(F f) {
 }
 
 std::string rounding(const std::optional<std::string>& mode) { return mode.value_or(""); }
+
+// Python evaluates `a + b` through the type's number slot. For a class that defines __add__ that slot
+// looks the method up and calls it through pybind11's dispatcher, which costs more than the add itself
+// on a small tensor; these slots call the op directly (the methods stay, for explicit calls and for
+// subclasses). `Forward` is `left op right` with a Tensor on the left, `Reflected` the same with the
+// Tensor on the right (`2 - t`); either may answer NotImplemented.
+template <typename Forward, typename Reflected>
+PyObject* number_slot(PyObject* left, PyObject* right) noexcept {
+  try {
+    if (const Tensor* a = tensor_from_py(left)) return binary(Forward{})(*a, right).release().ptr();
+    return binary(Reflected{})(*tensor_from_py(right), left).release().ptr();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (...) {  // as pybind11's dispatcher does
+    if (!py::detail::apply_exception_translators(py::detail::get_local_internals().registered_exception_translators) &&
+        !py::detail::apply_exception_translators(py::detail::get_internals().registered_exception_translators))
+      PyErr_SetString(PyExc_SystemError, "nabla: an exception escaped the exception translators");
+  }
+  return nullptr;
+}
+
+struct Add {
+  template <typename B> Tensor operator()(const Tensor& a, const B& b) const { return a.add(b); }
+};
+struct Sub {
+  template <typename B> Tensor operator()(const Tensor& a, const B& b) const { return a.sub(b); }
+};
+struct ReflectedSub {
+  template <typename B> Tensor operator()(const Tensor& a, const B& b) const { return b - a; }
+};
+struct Mul {
+  template <typename B> Tensor operator()(const Tensor& a, const B& b) const { return a.mul(b); }
+};
+struct Div {
+  template <typename B> Tensor operator()(const Tensor& a, const B& b) const { return a.div(b); }
+};
+struct ReflectedDiv {
+  template <typename B> Tensor operator()(const Tensor& a, const B& b) const { return b / a; }
+};
+
+void set_number_slots(TensorClass& cls) {
+  auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  type->tp_as_number->nb_add = number_slot<Add, Add>;
+  type->tp_as_number->nb_subtract = number_slot<Sub, ReflectedSub>;
+  type->tp_as_number->nb_multiply = number_slot<Mul, Mul>;
+  type->tp_as_number->nb_true_divide = number_slot<Div, ReflectedDiv>;
+  PyType_Modified(type);
+}
 
 }  // namespace
 
@@ -105,17 +162,17 @@ void bind_operators(TensorClass& cls) {
   }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
 
   // Operators.
-  cls.def("__add__", binary([](const Tensor& a, const auto& b) { return a.add(b); }));
-  cls.def("__radd__", binary([](const Tensor& a, const auto& b) { return a.add(b); }));
+  cls.def("__add__", binary(Add{}));
+  cls.def("__radd__", binary(Add{}));
   cls.def("__iadd__", inplace([](Tensor& a, const auto& b) { a.add_(b); }));
-  cls.def("__sub__", binary([](const Tensor& a, const auto& b) { return a.sub(b); }));
-  cls.def("__rsub__", binary([](const Tensor& a, const auto& b) { return b - a; }));
+  cls.def("__sub__", binary(Sub{}));
+  cls.def("__rsub__", binary(ReflectedSub{}));
   cls.def("__isub__", inplace([](Tensor& a, const auto& b) { a.sub_(b); }));
-  cls.def("__mul__", binary([](const Tensor& a, const auto& b) { return a.mul(b); }));
-  cls.def("__rmul__", binary([](const Tensor& a, const auto& b) { return a.mul(b); }));
+  cls.def("__mul__", binary(Mul{}));
+  cls.def("__rmul__", binary(Mul{}));
   cls.def("__imul__", inplace([](Tensor& a, const auto& b) { a.mul_(b); }));
-  cls.def("__truediv__", binary([](const Tensor& a, const auto& b) { return a.div(b); }));
-  cls.def("__rtruediv__", binary([](const Tensor& a, const auto& b) { return b / a; }));
+  cls.def("__truediv__", binary(Div{}));
+  cls.def("__rtruediv__", binary(ReflectedDiv{}));
   cls.def("__itruediv__", inplace([](Tensor& a, const auto& b) { a.div_(b); }));
   cls.def("__floordiv__", binary([](const Tensor& a, const auto& b) { return a.floor_divide(b); }));
   cls.def("__rfloordiv__", reflected([](const Tensor& b, const Tensor& a) { return b.floor_divide(a); }));
@@ -154,6 +211,7 @@ void bind_operators(TensorClass& cls) {
   cls.def("__pos__", [](const Tensor& a) { return a; });
   cls.def("__abs__", &Tensor::abs);
   cls.def("__invert__", &Tensor::bitwise_not);
+  set_number_slots(cls);
 }
 
 }  // namespace nabla::python

@@ -29,15 +29,24 @@ struct Operand {
   Operand(const Tensor& t) : tensor(&t) {}
   Operand(const Scalar& s) : scalar(&s) {}
   PromotionOperand promotion() const { return tensor ? operand_of(tensor->dtype(), tensor->dim()) : operand_of(*scalar); }
+  bool is_bool() const { return tensor ? tensor->dtype() == kBool : scalar->is_bool(); }
   Tensor as(DType dtype, Device device) const { return tensor ? tensor->to(dtype) : scalar_tensor(*scalar, dtype, device); }
   DimVector sizes() const { return tensor ? tensor->sizes() : DimVector(); }
 };
 
+std::string describe(const Operand& x) {
+  return x.tensor ? std::string(dtype_name(x.tensor->dtype())) + " tensor"
+                  : "a " + std::string(dtype_name(x.scalar->default_dtype())) + " scalar";
+}
+
 void check_binary_dtype(BinaryOp op, DType common, const Operand& a, const Operand& b, const ElementwiseParams& p) {
   const char* name = kBinaryOpNames[int(op)];
-  NB_CHECK(!(op == BinaryOp::sub && common == kBool), TypeError,
+  NB_CHECK(!(op == BinaryOp::sub && a.is_bool() && b.is_bool()), RuntimeError,
            "sub: Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
            "operator instead.");
+  NB_CHECK(!(op == BinaryOp::sub && (a.is_bool() || b.is_bool())), RuntimeError,
+           "sub: Subtraction, the `-` operator, with a bool tensor is not supported (operands ", describe(a), " and ",
+           describe(b), "). If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
   NB_CHECK(!((op == BinaryOp::add || op == BinaryOp::sub) && !is_floating(common) && p.alpha.is_floating()),
            RuntimeError, name, ": For integral input tensors, argument alpha must not be a floating point number.");
   NB_CHECK(kBinaryTraits[int(op)].dtypes & dtype_bit(common), TypeError, name, ": not implemented for dtype ",

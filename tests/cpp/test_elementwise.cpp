@@ -197,7 +197,10 @@ TEST(Elementwise, ErrorsNameTheOpAndTypes) {
   EXPECT_THROW(nb::bitwise_and(f, f), nb::TypeError);
   EXPECT_NE(message_of([&] { nb::bitwise_and(f, f); }).find("bitwise_and"), std::string::npos);
   EXPECT_THROW(-b, nb::TypeError);
-  EXPECT_THROW(b - b, nb::TypeError);
+  EXPECT_THROW(b - b, nb::RuntimeError);  // PyTorch's kinds: RuntimeError for any bool operand of sub
+  EXPECT_THROW(f - true, nb::RuntimeError);
+  EXPECT_THROW(true - f, nb::RuntimeError);
+  EXPECT_NE(message_of([&] { f.sub_(nb::ones({3}, nb::kBool)); }).find("float32 tensor and bool tensor"), std::string::npos);
   EXPECT_THROW(nb::floor_divide(i, nb::zeros({2, 3}, nb::kInt64)), nb::RuntimeError);
   EXPECT_NE(message_of([&] { nb::remainder(i, 0); }).find("ZeroDivisionError"), std::string::npos);
   EXPECT_THROW(nb::pow(i, -1), nb::RuntimeError);

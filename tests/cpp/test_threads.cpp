@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 #include "nabla/nabla.hpp"
@@ -155,6 +156,35 @@ TEST(Threads, AllocatorHandsOutDisjointBuffers) {
       }
     }
   });
+}
+
+// Small tensors, their storages and autograd nodes come from per-thread block pools, and a block
+// freed on another thread joins that thread's pool: tensors made on one thread and dropped on another
+// (as a DataLoader's batches are) keep their values, and no block is handed out twice.
+TEST(Threads, SmallTensorsMadeOnOneThreadAndDroppedOnAnotherStayIntact) {
+  std::mutex mutex;
+  std::vector<nb::Tensor> passed;
+  run_concurrently([&](int t) {
+    for (int i = 0; i < 500; ++i) {
+      const double value = t * 1000 + i;
+      nb::Tensor mine = nb::full({1 + i % 40}, value, nb::kFloat64).requires_grad_();
+      nb::Tensor theirs;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        passed.push_back((mine * 1.0).detach());
+        if (passed.size() > 16) {
+          theirs = std::move(passed.front());
+          passed.erase(passed.begin());
+        }
+      }
+      if (theirs.defined()) {
+        const double first = theirs[0].item<double>();
+        EXPECT_TRUE((theirs == first).all().item<bool>()) << "a block was handed to two tensors";
+      }
+      EXPECT_TRUE((mine == value).all().item<bool>());
+    }
+  });
+  std::thread([&] { passed.clear(); }).join();  // dropped on a thread that ends at once
 }
 
 TEST(Threads, ParallelKernelsGiveTheSameBitsOnAnyThreadCount) {

@@ -154,7 +154,7 @@ def test_operators_and_reflected(rng):
     for expr in ["a + b", "a - b", "a * b", "a / b", "a // b", "a % b", "a ** 2", "2 ** b", "a @ a.T", "-a",
                  "abs(a)", "a + 1", "1 + a", "2 - a", "3 * a", "1 / b", "7 // b", "7 % b", "a < b", "a >= 0.5",
                  "a == a", "a != b", "i & 3", "3 | i", "i ^ i", "~i", "i << 1", "i >> 1", "2.5 // i", "i / 2",
-                 "i * 1.5", "i + True"]:
+                 "i * 1.5", "i + True", "a.__add__(b)", "a.__rsub__(2)", "a.__rtruediv__(2)"]:
         actual = eval(expr, {"a": na, "b": na + 2, "i": ni})
         expected = eval(expr, {"a": ta, "b": ta + 2, "i": ti})
         assert_same(actual, expected)
@@ -166,6 +166,18 @@ def test_operators_and_reflected(rng):
             exec(f"x {op} y", scope)
         assert n_scope["x"] is before  # in place: the same Python object
         assert_same(n_scope["x"], t_scope["x"])
+
+
+def test_operator_errors_match_torch(rng):
+    # a + b runs through Tensor's number slots, not the __add__ method: errors must still come out as
+    # PyTorch's exception types, and an operand of no known kind must give Python's TypeError.
+    na, ta = make_pair(rng, (3, 4), "float32", "contiguous")
+    for expr, kind in [("a + m.ones(5)", RuntimeError), ("a - m.ones(2, 5)", RuntimeError), ("a * 'x'", TypeError),
+                       ("'x' / a", TypeError), ("a + [1]", TypeError), ("None - a", TypeError),
+                       ("a - True", RuntimeError), ("True - a", RuntimeError), ("(a > 0) - (a < 1)", RuntimeError)]:
+        for lib, a in ((nabla, na), (torch, ta)):
+            with pytest.raises(kind):
+                eval(expr, {"a": a, "m": lib})
 
 
 def test_creation_matches_torch():

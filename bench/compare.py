@@ -211,6 +211,11 @@ def main():
     python_seconds = {lib.__name__: {name: median_seconds(fn, reps) for name, fn in python_api.workloads(lib).items()}
                       for lib in (nabla_py, torch)}
     torch.set_num_threads(torch_default_threads)
+    mlp_epoch = training.mlp_epoch(nabla_py)
+    mlp_epoch()
+    mlp_row = "MLP epoch Fashion-MNIST"
+    python_seconds["nabla"][mlp_row] = training.median_epoch_seconds(mlp_epoch)
+    python_seconds["torch"][mlp_row] = mlp_best["pytorch"][1]
 
     print("timing compilation and sizing the libraries ...", flush=True)
     torch_build = json.loads((build / "bench-libtorch" / "torch.json").read_text())
@@ -303,7 +308,9 @@ def main():
     print()
     print(textwrap.fill(
         "From Python: `import nabla` (the package in <build>/python) and `import torch` in this interpreter, one "
-        "thread each, median per call; the seed epoch is bench/training.py's seed_epoch run on either library.",
+        "thread each, median per call; the seed epoch is bench/training.py's seed_epoch run on either library. "
+        "The MLP epoch is bench/training.py's mlp_epoch on either library: nabla on its default thread count (one per "
+        "CPU), PyTorch at its fastest thread count of the table above.",
         width=110))
 
     (build / "bench").mkdir(exist_ok=True)

@@ -82,30 +82,42 @@ def fashion_mnist_train():
     return (images.to(torch.float32) / 255).reshape(images.shape[0], MLP_WIDTHS[0]), labels.to(torch.int64)
 
 
-def mlp_epoch_seconds(thread_counts):
-    """{threads: median seconds of MLP_TIMED_EPOCHS epochs} for each thread count, after one warm-up epoch."""
+def mlp_epoch(lib=torch):
+    """A callable running one Fashion-MNIST MLP epoch; `lib` is torch, or nabla from Python."""
     inputs, labels = fashion_mnist_train()
-    torch.manual_seed(0)
+    if lib is not torch:
+        inputs, labels = lib.from_numpy(inputs.numpy()), lib.from_numpy(labels.numpy())
+    lib.manual_seed(0)
     layers = []
     for i, (fan_in, fan_out) in enumerate(zip(MLP_WIDTHS, MLP_WIDTHS[1:])):
-        layers += [torch.nn.Linear(fan_in, fan_out)] + ([torch.nn.ReLU()] if i < len(MLP_WIDTHS) - 2 else [])
-    model = torch.nn.Sequential(*layers)
-    criterion = torch.nn.CrossEntropyLoss()
-    optimizer = torch.optim.SGD(model.parameters(), lr=MLP_LEARNING_RATE, momentum=MLP_MOMENTUM)
+        layers += [lib.nn.Linear(fan_in, fan_out)] + ([lib.nn.ReLU()] if i < len(MLP_WIDTHS) - 2 else [])
+    model = lib.nn.Sequential(*layers)
+    criterion = lib.nn.CrossEntropyLoss()
+    optimizer = lib.optim.SGD(model.parameters(), lr=MLP_LEARNING_RATE, momentum=MLP_MOMENTUM)
 
     def epoch():
-        order = torch.randperm(inputs.shape[0])
+        order = lib.randperm(inputs.shape[0])
         for start in range(0, inputs.shape[0], MLP_BATCH_SIZE):
             indices = order[start:start + MLP_BATCH_SIZE]
             loss = criterion(model(inputs.index_select(0, indices)), labels.index_select(0, indices))
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+    return epoch
 
+
+def median_epoch_seconds(epoch):
+    """Median seconds of MLP_TIMED_EPOCHS calls of epoch()."""
     def timed_epoch():
         start = time.perf_counter()
         epoch()
         return time.perf_counter() - start
+    return statistics.median(timed_epoch() for _ in range(MLP_TIMED_EPOCHS))
+
+
+def mlp_epoch_seconds(thread_counts):
+    """{threads: median seconds of MLP_TIMED_EPOCHS epochs} for each thread count, after one warm-up epoch."""
+    epoch = mlp_epoch(torch)
 
     previous_threads = torch.get_num_threads()
     seconds = {}
@@ -114,7 +126,7 @@ def mlp_epoch_seconds(thread_counts):
             torch.set_num_threads(threads)
             if i == 0:
                 epoch()
-            seconds[threads] = statistics.median(timed_epoch() for _ in range(MLP_TIMED_EPOCHS))
+            seconds[threads] = median_epoch_seconds(epoch)
     finally:
         torch.set_num_threads(previous_threads)
     return seconds

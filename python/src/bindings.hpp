@@ -35,6 +35,9 @@ py::object scalar_to_py(const Scalar& s);
 
 // The Tensor held by `h`, or nullptr when `h` is not a Tensor (a Parameter is one).
 const Tensor* tensor_from_py(py::handle h);
+// A Tensor as a new Python object: py::cast(t) without its type lookup (a hash of the type's name per call),
+// for the calls whose cost is mostly overhead (operators, from_numpy).
+py::object to_py(Tensor&& t);
 
 // A size, dim or index: a Python int (or anything with __index__, a one-element integer tensor too);
 // TypeError for other types, RuntimeError naming the value when it does not fit in int64.

@@ -123,6 +123,13 @@ const Tensor* tensor_from_py(py::handle h) {
   return vh.value_ptr<Tensor>();
 }
 
+py::object to_py(Tensor&& t) {
+  static const py::detail::type_info* info = py::detail::get_type_info(typeid(Tensor));
+  auto move = [](const void* p) -> void* { return new Tensor(std::move(*static_cast<Tensor*>(const_cast<void*>(p)))); };
+  return py::reinterpret_steal<py::object>(
+      py::detail::type_caster_generic::cast(&t, py::return_value_policy::move, py::handle(), info, nullptr, move));
+}
+
 int64_t index_from_py(py::handle h) {
   PyObject* o = h.ptr();
   py::object index;  // holds what __index__ returned, for objects that are not ints

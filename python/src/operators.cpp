@@ -21,15 +21,6 @@ Tensor number_tensor(const Scalar& s, const Tensor& like) {
 // A NumPy array operand is copied into a tensor, as PyTorch does.
 bool is_ndarray(py::handle h) { return std::strcmp(Py_TYPE(h.ptr())->tp_name, "numpy.ndarray") == 0; }
 
-// A result as a Python Tensor. py::cast would find Tensor's type record by hashing its type name on
-// every call; the record is looked up once here.
-py::object to_py(Tensor&& t) {
-  static const py::detail::type_info* info = py::detail::get_type_info(typeid(Tensor));
-  auto move = [](const void* p) -> void* { return new Tensor(std::move(*static_cast<Tensor*>(const_cast<void*>(p)))); };
-  return py::reinterpret_steal<py::object>(
-      py::detail::type_caster_generic::cast(&t, py::return_value_policy::move, py::handle(), info, nullptr, move));
-}
-
 // f(a, b) with b a Tensor or a Scalar.
 template <typename F>
 auto binary(F f) {

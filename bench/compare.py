@@ -152,6 +152,17 @@ def stripped_size(library):
         return stripped.stat().st_size
 
 
+def cuda_kernel_bytes(library):
+    """Bytes of the library's .nv_fatbin section: the CUDA kernels a build with nvcc carries (0 without)."""
+    sections = subprocess.run(["readelf", "-SW", str(library)], check=True, stdout=subprocess.PIPE, text=True).stdout
+    for line in sections.splitlines():
+        fields = line.replace("]", "] ").split()
+        if ".nv_fatbin" in fields:
+            at = fields.index(".nv_fatbin")
+            return int(fields[at + 4], 16)  # Name Type Address Off Size
+    return 0
+
+
 def mlp_seconds_by_threads(results):
     """{threads: seconds} of the BM_mlp_epoch/<threads> entries of a Google Benchmark run."""
     prefix = "BM_mlp_epoch/"
@@ -222,7 +233,9 @@ def main():
     compile_nabla = compile_seconds("nabla/nabla.hpp", "nabla", ["-std=c++20", f"-I{SOURCE_DIR / 'include'}"], 3)
     torch_flags = ["-std=c++17", *torch_build["cxx_flags"].split(), *(f"-I{d}" for d in torch_build["include_dirs"])]
     compile_torch = compile_seconds("torch/torch.h", "torch", torch_flags, 1)
-    size_nabla = stripped_size((build / "install" / "lib" / "libnabla.so").resolve())
+    library_nabla = (build / "install" / "lib" / "libnabla.so").resolve()
+    size_nabla = stripped_size(library_nabla)
+    size_nabla_cuda = cuda_kernel_bytes(library_nabla)
     size_torch = stripped_size(torch_build["torch_cpu_library"])
 
     memcpy_bandwidth = nabla["BM_memcpy"]["bytes_per_second"]
@@ -259,7 +272,8 @@ def main():
             libtorch_seconds=mlp_best["libtorch"][1])
     no_ratios = ["-"] * (len(columns) - 3)
     rows.append(["compile 20 lines -O0", format_seconds(compile_nabla), *no_ratios, ratio(compile_torch, compile_nabla)])
-    rows.append(["library size", f"{size_nabla / 2**20:.1f} MiB", *no_ratios, ratio(size_torch, size_nabla)])
+    rows.append(["library size (CPU part)", f"{(size_nabla - size_nabla_cuda) / 2**20:.1f} MiB", *no_ratios,
+                 ratio(size_torch, size_nabla - size_nabla_cuda)])
 
     widths = [max(len(str(row[i])) for row in [columns, *rows]) for i in range(len(columns))]
     line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
@@ -271,7 +285,8 @@ def main():
         print(line(row))
     print()
     print(textwrap.fill(
-        f"nabla: median time; for library size, libnabla.so stripped. vs memcpy: nabla's bandwidth (bytes read + "
+        f"nabla: median time; for library size, libnabla.so stripped ({size_nabla / 2**20:.1f} MiB), less the "
+        f"CUDA kernels it carries when built with nvcc ({size_nabla_cuda / 2**20:.1f} MiB). vs memcpy: nabla's bandwidth (bytes read + "
         f"written per second) over std::memcpy's on one thread ({memcpy_bandwidth / 1e9:.1f} GB/s); 1.00 = memcpy "
         f"speed. Other columns: their time / nabla's time; above 1 = nabla faster. PyTorch {torch.__version__} "
         f"(Nt: N threads, its default here {torch_default_threads}) and NumPy {np.__version__} are timed from "
@@ -322,7 +337,8 @@ def main():
                      "gemm_limit_flops_per_second": gemm_limit_flops_per_second},
         "python_seconds": python_seconds,
         "compile_seconds": {"nabla": compile_nabla, "torch": compile_torch},
-        "stripped_bytes": {"libnabla": size_nabla, "libtorch_cpu": size_torch}}, indent=2) + "\n")
+        "stripped_bytes": {"libnabla": size_nabla, "libnabla_cuda_kernels": size_nabla_cuda,
+                           "libtorch_cpu": size_torch}}, indent=2) + "\n")
     return 0
 
 

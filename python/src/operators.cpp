@@ -66,7 +66,8 @@ template <typename Forward, typename Reflected>
 PyObject* number_slot(PyObject* left, PyObject* right) noexcept {
   try {
     if (const Tensor* a = tensor_from_py(left)) return binary(Forward{})(*a, right).release().ptr();
-    return binary(Reflected{})(*tensor_from_py(right), left).release().ptr();
+    if (const Tensor* b = tensor_from_py(right)) return binary(Reflected{})(*b, left).release().ptr();
+    return not_implemented().release().ptr();
   } catch (py::error_already_set& e) {
     e.restore();
   } catch (...) {  // as pybind11's dispatcher does

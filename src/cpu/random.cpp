@@ -15,6 +15,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "core/float_traits.hpp"
 #include "core/kernels/random.hpp"
 #include "cpu/parallel.hpp"
 
@@ -23,7 +24,6 @@ namespace nabla {
 namespace cpu {
 namespace {
 
-template <typename T> inline constexpr bool kIsFloat = std::is_floating_point_v<T> || std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
 
 // ---------------------------------------------------------------------------------------------
 // Draw order.

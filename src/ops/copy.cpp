@@ -6,6 +6,7 @@
 #include "autograd/function.hpp"
 #include "core/kernels/copy.hpp"
 #include "core/cuda_hooks.hpp"
+#include "core/float_traits.hpp"
 #include "nabla/cuda.hpp"
 #include "ops/common.hpp"
 
@@ -17,25 +18,15 @@ void record_identity(const char* name, const Tensor& in, const Tensor& out) {
   set_history(out, make_node(name, {&in}, [](FunctionNode&, Grads& g) -> Grads { return {g[0]}; }));
 }
 
-double largest_finite(DType dtype) {
-  switch (dtype) {
-    case kFloat16: return 65504.0;
-    case kBFloat16: return 3.3895313892515355e38;
-    case kFloat32: return double(std::numeric_limits<float>::max());
-    default: return std::numeric_limits<double>::max();
-  }
-}
-
 // PyTorch's c10::overflows<To>(value).
 bool overflows(const Scalar& v, DType dtype) {
   if (dtype == kBool || v.is_bool()) return false;
-  if (is_floating(dtype)) {
-    const double x = v.to<double>();
-    return std::isfinite(x) && std::fabs(x) > largest_finite(dtype);
-  }
   return visit_dtype(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if constexpr (kIsFloat<T>) {
+      const double x = v.to<double>();
+      return std::isfinite(x) && std::fabs(x) > max_finite<T>();
+    } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
       const uint64_t max = uint64_t(std::numeric_limits<T>::max());
       switch (v.kind()) {
         case Scalar::Kind::kFloat: {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/float_traits.hpp"
 #include "core/kernels/random.hpp"
 #include "ops/common.hpp"
 
@@ -14,16 +15,6 @@ Generator& resolve(Generator* gen) { return gen ? *gen : default_generator(); }
 
 template <typename T> inline constexpr int kDigits =
     std::is_same_v<T, double> ? 53 : std::is_same_v<T, float> ? 24 : std::is_same_v<T, Half> ? 11 : 8;
-
-// Largest finite value of a floating T, as a double.
-template <typename T>
-constexpr double max_finite() {
-  if constexpr (std::is_same_v<T, Half>) return 65504.0;
-  else if constexpr (std::is_same_v<T, BFloat16>) return 3.3895313892515355e38;
-  else return double(std::numeric_limits<T>::max());
-}
-
-template <typename T> inline constexpr bool kIsFloat = std::is_floating_point_v<T> || std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
 
 // Runs `fill(impl)` on self's device; a device without random kernels (CUDA) gets the values
 // drawn on the CPU and copied over.

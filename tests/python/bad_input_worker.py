@@ -172,7 +172,9 @@ def optimizer_step(name, params, **options):
     """One optimizer step over `params` after a backward pass, the way a training loop runs it."""
     optimizer = getattr(nabla.optim, name)(params, **options)
     optimizer.zero_grad()
-    sum(p.square().sum() for p in params if p.requires_grad).backward()
+    losses = [p.square().sum() for p in params if p.requires_grad]
+    if losses:  # with no parameter that requires grad, the step has no gradient to apply
+        sum(losses[1:], losses[0]).backward()
     optimizer.step()
     return params
 

@@ -556,40 +556,22 @@ def test_op_table_signatures_name_real_functions():
                 obj = getattr(obj, part)
 
 
+# Each family of calls is fuzzed on its own, so that every family gets FUZZ_EXAMPLES programs.
+FUZZED_FAMILIES = {
+    "op_table_ops": op_table_signatures()[0],
+    "views_and_indexing": VIEWS + op_table_signatures()[0],
+    "gradients": gradient_signatures(op_table_signatures()[0] + VIEWS),
+    "conversions_devices_and_files": CONVERSIONS,
+    "creation_and_in_place_fills": CREATION,
+    "nn": NN,
+}
+
+
+@pytest.mark.parametrize("family", FUZZED_FAMILIES)
 @FUZZ_SETTINGS
-@given(program=programs(op_table_signatures()[0]))
-def test_op_table_ops_never_crash(worker, program):
-    check(worker, program)
-
-
-@FUZZ_SETTINGS
-@given(program=programs(VIEWS + op_table_signatures()[0]))
-def test_views_and_indexing_never_crash(worker, program):
-    check(worker, program)
-
-
-@FUZZ_SETTINGS
-@given(program=programs(gradient_signatures(op_table_signatures()[0] + VIEWS)))
-def test_gradients_never_crash(worker, program):
-    check(worker, program)
-
-
-@FUZZ_SETTINGS
-@given(program=programs(CONVERSIONS))
-def test_conversions_devices_and_files_never_crash(worker, program):
-    check(worker, program)
-
-
-@FUZZ_SETTINGS
-@given(program=programs(CREATION))
-def test_creation_and_in_place_fills_never_crash(worker, program):
-    check(worker, program)
-
-
-@FUZZ_SETTINGS
-@given(program=programs(NN))
-def test_nn_never_crashes(worker, program):
-    check(worker, program)
+@given(data=st.data())
+def test_family_never_crashes(worker, family, data):
+    check(worker, data.draw(programs(FUZZED_FAMILIES[family]), label="program"))
 
 
 @settings(max_examples=min(60, FUZZ_EXAMPLES), deadline=None, derandomize=True, database=None, print_blob=False)

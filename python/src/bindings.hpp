@@ -35,8 +35,9 @@ py::object scalar_to_py(const Scalar& s);
 
 // The Tensor held by `h`, or nullptr when `h` is not a Tensor (a Parameter is one).
 const Tensor* tensor_from_py(py::handle h);
-// A Tensor as a new Python object: py::cast(t) without its type lookup (a hash of the type's name per call),
-// for the calls whose cost is mostly overhead (operators, from_numpy).
+// A Tensor as a new Python object, with Tensor's type record looked up once. pybind11's own cast looks it
+// up by hashing the type's name on every call, a good part of a small op's cost from Python; the
+// type_caster below sends every Tensor returned by value here.
 py::object to_py(Tensor&& t);
 
 // A size, dim or index: a Python int (or anything with __index__, a one-element integer tensor too);
@@ -101,6 +102,15 @@ struct type_caster<nabla::Scalar> {
   }
   static handle cast(const nabla::Scalar& s, return_value_policy, handle) {
     return nabla::python::scalar_to_py(s).release();
+  }
+};
+
+// Loading is pybind11's own; returning a Tensor by value goes through nabla::python::to_py.
+template <>
+struct type_caster<nabla::Tensor> : type_caster_base<nabla::Tensor> {
+  using type_caster_base<nabla::Tensor>::cast;
+  static handle cast(nabla::Tensor&& t, return_value_policy, handle) {
+    return nabla::python::to_py(std::move(t)).release();
   }
 };
 

@@ -187,7 +187,7 @@ Tensor tensor_from_data(py::handle data, std::optional<DType> dtype) {
 }
 
 void bind_numpy(py::module_& m, TensorClass& cls) {
-  m.def("from_numpy", [](py::handle array) { return to_py(from_numpy(array)); }, py::arg("ndarray"));
+  m.def("from_numpy", &from_numpy, py::arg("ndarray"));
   m.def("tensor", [](py::handle data, std::optional<DType> dtype, std::optional<Device> device, bool requires_grad) {
     Tensor t = tensor_from_data(data, dtype);
     if (device && !device->is_cpu()) t = t.to(*device);

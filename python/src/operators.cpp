@@ -25,9 +25,9 @@ bool is_ndarray(py::handle h) { return std::strcmp(Py_TYPE(h.ptr())->tp_name, "n
 template <typename F>
 auto binary(F f) {
   return [f](const Tensor& a, py::handle b) -> py::object {
-    if (const Tensor* t = tensor_from_py(b)) return to_py(f(a, *t));
-    if (auto s = scalar_from_py(b)) return to_py(f(a, *s));
-    if (is_ndarray(b)) return to_py(f(a, tensor_from_data(b, std::nullopt)));
+    if (const Tensor* t = tensor_from_py(b)) return py::cast(f(a, *t));
+    if (auto s = scalar_from_py(b)) return py::cast(f(a, *s));
+    if (is_ndarray(b)) return py::cast(f(a, tensor_from_data(b, std::nullopt)));
     return not_implemented();
   };
 }

@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "core/check.hpp"
+#include "core/float_traits.hpp"
 #include "core/kernels/reduce.hpp"
 #include "cpu/fold.hpp"
 #include "cpu/parallel.hpp"
@@ -191,11 +192,7 @@ void softmax_typed(const TensorImpl& in, TensorImpl& out, const LineGeometry& g,
 void softmax(const TensorImpl& in, TensorImpl& out, int64_t dim, bool log) {
   if (out.numel() == 0) return;
   const LineGeometry g(in, out, dim);
-  visit_dtype(in.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if constexpr (std::is_floating_point_v<opmath_t<T>>) softmax_typed<T>(in, out, g, log);
-    else fail<RuntimeError>("softmax: internal error: no kernel for dtype ", dtype_name(in.dtype()));
-  });
+  visit_floating_dtype(in.dtype(), "softmax", [&](auto tag) { softmax_typed<typename decltype(tag)::type>(in, out, g, log); });
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #pragma once
-// Pieces shared by the reduce, scan and softmax kernels on CUDA (Note [Reduction kernels]): warp
-// shuffles of any accumulator type, NaN-propagating max, and the host-side layout of "lines"
-// (every 1-D run along one dim) used by scan and softmax.
+// Pieces shared by the reduce, scan, softmax and cross-entropy kernels on CUDA (Note [Reduction
+// kernels]): warp shuffles of any accumulator type, NaN-propagating max, reductions over a group of
+// threads, and the host-side layout of "lines" (every 1-D run along one dim) used by scan and softmax.
 #include <algorithm>
 #include <cmath>
 #include <array>
@@ -48,6 +48,29 @@ __device__ __forceinline__ T shfl_xor(T v, int mask) {
 template <typename T>
 __device__ __forceinline__ T nan_max(T a, T b) {
   return (b > a || b != b) ? b : a;
+}
+
+// Lines up to this many elements are taken by a warp each; longer ones by a whole block.
+constexpr int64_t kWarpLine = 1024;
+
+// max or sum over the G threads of a group, the result in every one of them (the butterfly gives
+// every thread the same bits). Every thread of the block must call it.
+template <int G, typename V, typename Op>
+__device__ V group_allreduce(V v, Op op) {
+  if constexpr (G > 1) {
+#pragma unroll
+    for (int mask = (G < 32 ? G : 32) / 2; mask > 0; mask /= 2) v = op(v, shfl_xor(v, mask));
+  }
+  if constexpr (G > 32) {
+    static_assert(G == kThreads, "a group wider than a warp is the whole block");
+    __shared__ V warp_results[kThreads / 32];
+    if (threadIdx.x % 32 == 0) warp_results[threadIdx.x / 32] = v;
+    __syncthreads();
+    v = warp_results[0];
+    for (int w = 1; w < kThreads / 32; ++w) v = op(v, warp_results[w]);
+    __syncthreads();  // the next call rewrites warp_results
+  }
+  return v;
 }
 
 // Sorts dims by decreasing |stride| of the first stride set (stable), so that the offset

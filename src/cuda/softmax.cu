@@ -8,35 +8,14 @@
 // in memory (softmax over dim 0). The group reads its line three times: max, sum of exp, output.
 #include <limits>
 
-#include "core/check.hpp"
+#include "core/float_traits.hpp"
 #include "core/kernels/reduce.hpp"
 #include "cuda/reduce_common.cuh"
 
 namespace nabla::cuda {
 namespace {
 
-constexpr int64_t kWarpLine = 1024;
 constexpr int64_t kSerialLines = 4096;
-
-// max or sum over the G threads of a group, the result in every one of them (the butterfly gives
-// every thread the same bits). Every thread of the block must call it.
-template <int G, typename V, typename Op>
-__device__ V group_allreduce(V v, Op op) {
-  if constexpr (G > 1) {
-#pragma unroll
-    for (int mask = (G < 32 ? G : 32) / 2; mask > 0; mask /= 2) v = op(v, shfl_xor(v, mask));
-  }
-  if constexpr (G > 32) {
-    static_assert(G == kThreads, "a group wider than a warp is the whole block");
-    __shared__ V warp_results[kThreads / 32];
-    if (threadIdx.x % 32 == 0) warp_results[threadIdx.x / 32] = v;
-    __syncthreads();
-    v = warp_results[0];
-    for (int w = 1; w < kThreads / 32; ++w) v = op(v, warp_results[w]);
-    __syncthreads();  // the next call rewrites warp_results
-  }
-  return v;
-}
 
 template <typename T, int G>
 __global__ void __launch_bounds__(kThreads) softmax_lines(LineLayout l, bool log, const T* in, T* out) {
@@ -88,12 +67,7 @@ void softmax(const TensorImpl& in, TensorImpl& out, int64_t dim, bool log) {
   if (out.numel() == 0) return;
   DeviceGuard guard(in.device());
   const LineLayout l = make_line_layout(in, out, dim, "softmax");
-  visit_dtype(in.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if constexpr (std::is_floating_point_v<opmath_t<T>>) softmax_typed<T>(in, out, l, log);
-    else fail<TypeError>("softmax: expected a floating point input on CUDA, got ", dtype_name(in.dtype()),
-                         "; convert it with .to(nabla::kFloat32) first");
-  });
+  visit_floating_dtype(in.dtype(), "softmax", [&](auto tag) { softmax_typed<typename decltype(tag)::type>(in, out, l, log); });
 }
 
 }  // namespace

@@ -107,6 +107,26 @@ def matmuls(sizes):
     nabla.set_float32_matmul_precision("highest")
 
 
+def cross_entropy(rows=4096, classes=32000):
+    """Cross-entropy forward and backward over language-model-sized logits (the loss of a 32k vocabulary)."""
+    x_t = (torch.randn(rows, classes, device="cuda") * 3).requires_grad_()
+    y_t = torch.randint(0, classes, (rows,), device="cuda")
+    x, y = to_nabla(x_t.detach()).requires_grad_(), to_nabla(y_t)
+
+    def step(m, logits, target):
+        def run():
+            logits.grad = None
+            m.nn.functional.cross_entropy(logits, target).backward()
+        return run
+
+    step(nabla, x, y)()
+    step(torch, x_t, y_t)()
+    grad_err = float((to_torch(x.grad) - x_t.grad).norm() / x_t.grad.norm())
+    assert grad_err < 1e-5, f"cross_entropy gradient differs from torch by {grad_err}"
+    row(f"cross_entropy fwd+bwd {rows}x{classes}", nb_time(step(nabla, x, y)) * 1e3,
+        torch_time(step(torch, x_t, y_t)) * 1e3, 1.0)
+
+
 def mlp_epoch(m, x, y, batch=128):
     """One epoch of examples/fashion_mnist.cpp's MLP recipe (784-256-128-10, SGD lr 0.1 momentum 0.9)."""
     m.manual_seed(0)
@@ -185,6 +205,7 @@ def main():
         return 0
     sections = [("element-wise and sum", lambda: elementwise_and_sum(1 << (24 if args.quick else 28))),
                 ("matmul", lambda: matmuls([1024] if args.quick else [4096, 8192])),
+                ("cross-entropy", cross_entropy if not args.quick else lambda: cross_entropy(256, 1000)),
                 ("training", training)]
     failed = False
     for name, section in sections:

@@ -25,17 +25,8 @@ Tensor reduce_loss(const Tensor& loss, Reduction reduction) {
   }
 }
 
-}  // namespace detail
-
-namespace functional {
-namespace {
-
-using detail::list_str;
-using detail::Reduction;
-
 int64_t class_dim_of(const Tensor& input) { return input.dim() == 1 ? 0 : 1; }
 
-// weight viewed to broadcast along the class dim of `input`.
 Tensor class_weight_view(const Tensor& weight, const Tensor& input) {
   if (input.dim() <= 1) return weight;
   DimVector shape(size_t(input.dim()), 1);
@@ -49,8 +40,7 @@ void check_class_weight(const Tensor& weight, int64_t classes, const char* op) {
            "tensor of shape: ", list_str(weight.sizes()));
 }
 
-// Checks class-index targets against the input; returns whether any target equals ignore_index.
-bool check_class_targets(const Tensor& input, const Tensor& target, int64_t ignore_index, const char* op) {
+void check_class_target_shape(const Tensor& input, const Tensor& target, const char* op) {
   NB_CHECK(input.dim() >= 1, ValueError, op, ": Expected 1 or more dimensions (got ", input.dim(), ")");
   NB_CHECK(input.is_floating_point(), RuntimeError, op, ": expected a floating point input, got ",
            dtype_name(input.dtype()));
@@ -69,6 +59,10 @@ bool check_class_targets(const Tensor& input, const Tensor& target, int64_t igno
     NB_CHECK(target.sizes() == expected, RuntimeError, op, ": Expected target size ", list_str(expected), ", got ",
              list_str(target.sizes()), " (input of shape ", list_str(input.sizes()), ")");
   }
+}
+
+bool check_class_targets(const Tensor& input, const Tensor& target, int64_t ignore_index, const char* op) {
+  check_class_target_shape(input, target, op);
   const int64_t classes = input.size(class_dim_of(input));
   const Tensor ignored = target == ignore_index;
   const Tensor invalid = ((target < 0) | (target >= classes)) & ~ignored;
@@ -80,7 +74,13 @@ bool check_class_targets(const Tensor& input, const Tensor& target, int64_t igno
   return ignored.any().item<bool>();
 }
 
-}  // namespace
+}  // namespace detail
+
+namespace functional {
+
+using detail::class_dim_of;
+using detail::list_str;
+using detail::Reduction;
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& reduction) {
   detail::check_defined(input, "mse_loss");
@@ -119,9 +119,9 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
   detail::check_defined(input, "nll_loss");
   detail::check_defined(target, "nll_loss", "target");
   const Reduction r = detail::parse_reduction(reduction);
-  const bool any_ignored = check_class_targets(input, target, ignore_index, "nll_loss");
+  const bool any_ignored = detail::check_class_targets(input, target, ignore_index, "nll_loss");
   const int64_t class_dim = class_dim_of(input);
-  check_class_weight(weight, input.size(class_dim), "nll_loss");
+  detail::check_class_weight(weight, input.size(class_dim), "nll_loss");
 
   const Tensor kept = any_ignored ? target != ignore_index : Tensor();
   const Tensor safe_target = any_ignored ? target.masked_fill(~kept, 0) : target;
@@ -136,56 +136,6 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
     case Reduction::kSum: return loss.sum();
     default: return w.defined() ? loss.sum() / w.sum() : loss.mean();
   }
-}
-
-Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
-                     const std::string& reduction, double label_smoothing) {
-  detail::check_defined(input, "cross_entropy");
-  detail::check_defined(target, "cross_entropy", "target");
-  const Reduction r = detail::parse_reduction(reduction);
-  NB_CHECK(label_smoothing >= 0 && label_smoothing <= 1, ValueError,
-           "cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
-  NB_CHECK(input.dim() >= 1, ValueError, "cross_entropy: Expected 1 or more dimensions (got ", input.dim(), ")");
-  const int64_t class_dim = class_dim_of(input), classes = input.size(class_dim);
-  const Tensor log_probs = input.log_softmax(class_dim);
-
-  if (input.sizes() == target.sizes()) {
-    // Class probabilities.
-    NB_CHECK(target.is_floating_point(), RuntimeError,
-             "cross_entropy: Expected floating point type for target with class probabilities, got ",
-             dtype_name(target.dtype()), " (a target of the input's shape ", list_str(input.sizes()),
-             " holds probabilities; class indices have no class dim)");
-    NB_CHECK(ignore_index < 0, RuntimeError, "cross_entropy: ignore_index is not supported for floating point target");
-    check_class_weight(weight, classes, "cross_entropy");
-    const Tensor t = label_smoothing > 0 ? target * (1 - label_smoothing) + label_smoothing / double(classes) : target;
-    Tensor terms = log_probs * t;
-    if (weight.defined()) terms = terms * class_weight_view(weight, input);
-    switch (r) {
-      case Reduction::kNone: return -terms.sum(class_dim);
-      case Reduction::kSum: return -terms.sum();
-      default: return -terms.sum() / double(input.numel() / std::max<int64_t>(classes, 1));
-    }
-  }
-
-  NB_CHECK(!target.is_floating_point(), RuntimeError, "cross_entropy: a ", dtype_name(target.dtype()),
-           " target holds class probabilities and must have the input's shape ", list_str(input.sizes()), ", got ",
-           list_str(target.sizes()), "; class indices must be int64 without the class dim");
-  const Tensor nll = nll_loss(log_probs, target, weight, ignore_index, reduction);
-  if (label_smoothing == 0) return nll;
-  // Label smoothing with class indices: (1 - eps) * nll + eps / C * (the loss against a uniform target).
-  const Tensor ignored = target == ignore_index;
-  Tensor smooth = weight.defined() ? -(log_probs * class_weight_view(weight, input)).sum(class_dim)
-                                   : -log_probs.sum(class_dim);
-  smooth = smooth.masked_fill(ignored, 0.0);
-  switch (r) {
-    case Reduction::kSum: smooth = smooth.sum(); break;
-    case Reduction::kMean:
-      smooth = weight.defined() ? smooth.sum() / weight.index_select(0, target.masked_select(~ignored)).sum()
-                                : smooth.sum() / (~ignored).sum();
-      break;
-    default: break;
-  }
-  return nll * (1 - label_smoothing) + smooth * (label_smoothing / double(classes));
 }
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,

@@ -598,6 +598,10 @@ TEST(NnLoss, BadInputRaisesLikeTorch) {
   EXPECT_TRUE(raises<nb::RuntimeError>([&] { F::cross_entropy(x, nb::tensor({0, 1, 2}).to(nb::kInt32)); },
                                        "found int32"));
   EXPECT_TRUE(raises<nb::IndexError>([&] { F::cross_entropy(x, nb::tensor({0, 1, 5})); }, "Target 5 is out of bounds"));
+  EXPECT_TRUE(raises<nb::IndexError>([&] { F::cross_entropy(x, nb::tensor({0, 7, -3})); },
+                                     "cross_entropy: Target 7 is out of bounds (4 classes)."));
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { F::cross_entropy(x, nb::tensor({0, 1, 2}), nb::ones({4}, nb::kFloat64)); },
+                                       "expected a weight of float32 (the input's dtype), got float64"));
   EXPECT_TRUE(raises<nb::IndexError>([&] { F::nll_loss(x, nb::tensor({0, -1, 1})); }, "Target -1 is out of bounds"));
   EXPECT_TRUE(raises<nb::ValueError>([&] { F::cross_entropy(x, nb::tensor({0, 1})); },
                                      "Expected input batch_size (3) to match target batch_size (2)."));
@@ -616,7 +620,7 @@ TEST(NnLoss, BadInputRaisesLikeTorch) {
                                      "label_smoothing must be between 0.0 and 1.0. Got: 1.5"));
   EXPECT_TRUE(raises<nb::ValueError>([&] { F::binary_cross_entropy(nb::rand({3}), nb::rand({4})); },
                                      "Using a target size ([4]) that is different to the input size ([3])"));
-  EXPECT_TRUE(raises<nb::RuntimeError>([&] { F::binary_cross_entropy(nb::rand({3}) * 2, nb::rand({3})); },
+  EXPECT_TRUE(raises<nb::RuntimeError>([&] { F::binary_cross_entropy(nb::tensor({0.5, 1.5, 0.25}), nb::rand({3})); },
                                        "all elements of input should be between 0 and 1"));
   EXPECT_TRUE(raises<nb::ValueError>([&] { F::binary_cross_entropy_with_logits(nb::rand({3}), nb::rand({4})); },
                                      "Target size ([4]) must be the same as input size ([3])"));

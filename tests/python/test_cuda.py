@@ -117,6 +117,55 @@ def test_autograd_matches_cpu_and_torch():
             assert_close(g, e, 1e-10, 1e-10)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
+@pytest.mark.parametrize("shape", [(33, 10), (9, 5000), (4, 7, 3)], ids=str)
+def test_fused_cross_entropy_matches_cpu_and_torch(shape, dtype):
+    """The fused cross-entropy kernels (a warp per row, a block per 5000-class row, a K-dim input) against the CPU
+    kernels, against torch on the GPU, and against float64 on the CPU, for every option that changes the formula."""
+    rng = np.random.default_rng(shape[1])
+    classes = shape[1]
+
+    def representable(a):  # the float64 reference starts from the values the low-precision runs see
+        return torch.tensor(a).to(getattr(torch, dtype)).double().numpy()
+
+    x_np = representable(rng.standard_normal(shape) * 3)
+    y_np = rng.integers(0, classes, (shape[0],) + shape[2:])
+    y_np.flat[::4] = 1
+    w_np = representable(rng.uniform(0.2, 2, classes))
+    options = [dict(), dict(weight=True), dict(ignore_index=1, reduction="sum"),
+               dict(weight=True, label_smoothing=0.2, reduction="none"), dict(ignore_index=1, label_smoothing=0.1)]
+
+    def run(m, device, dt, option):
+        kwargs = dict(option)
+        if kwargs.pop("weight", False):
+            kwargs["weight"] = m.tensor(w_np).to(dt).to(device)
+        x = m.tensor(x_np).to(dt).to(device).requires_grad_()
+        loss = m.nn.functional.cross_entropy(x, m.tensor(y_np).to(device), **kwargs)
+        upstream = m.tensor(representable(np.linspace(0.5, 1.5, loss.numel()).reshape(tuple(loss.shape))))
+        loss.backward(upstream.to(dt).to(device))
+        return loss, x.grad
+
+    low = dtype == "bfloat16"
+    for option in options:
+        got = run(nabla, "cuda", getattr(nabla, dtype), option)
+        exact = run(torch, "cpu", torch.float64, option)
+        references = [(run(nabla, "cpu", getattr(nabla, dtype), option), 2.0 ** -7 if low else 1e-5)]
+        if torch.cuda.is_available() and not low:
+            references.append((run(torch, "cuda", getattr(torch, dtype), option), 1e-5))
+        for ours, reference, tol in [(g, e, t) for r, t in references for g, e in zip(got, r)] + \
+                                    [(g, e.to(getattr(torch, dtype)), 2.0 ** -7 if low else 1e-5)
+                                     for g, e in zip(got, exact)]:
+            assert_close(ours, reference, rtol=tol, atol=1e-6)
+
+
+def test_fused_cross_entropy_refuses_bad_targets_on_the_gpu():
+    logits = nabla.zeros(4, 3).cuda()
+    with pytest.raises(IndexError, match=r"cross_entropy: Target 5 is out of bounds \(3 classes\)"):
+        nabla.nn.functional.cross_entropy(logits, nabla.tensor([0, 5, 1, -2]).cuda())
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        nabla.nn.functional.cross_entropy(logits, nabla.tensor([0, 1, 1, 2]))
+
+
 def test_nn_training_step_matches_torch():
     torch.manual_seed(0)
     ref = torch.nn.Sequential(torch.nn.Linear(10, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import nabla
-from conftest import assert_same
+from conftest import assert_same, dtype_name, to_float64
 
 
 def both(fn):
@@ -205,6 +205,74 @@ def test_losses_match_torch(rng):
         loss_t.sum().backward()
         assert_same(x_n.grad, x_t.grad, rtol=1e-5, atol=1e-6)
     assert repr(nabla.nn.MSELoss()) == "MSELoss()"
+
+
+CROSS_ENTROPY_OPTIONS = [dict(), dict(weight=True), dict(weight=True, reduction="sum"), dict(reduction="none"),
+                         dict(ignore_index=2), dict(label_smoothing=0.2),
+                         dict(weight=True, ignore_index=1, label_smoothing=0.3, reduction="none")]
+
+
+def cross_entropy_args(m, rng_seed, shape, dtype, options):
+    """(logits, target, kwargs) for F.cross_entropy in library m, the same values for both libraries."""
+    rng = np.random.default_rng(rng_seed)
+    classes = shape[1] if len(shape) > 1 else shape[0]
+    logits = (rng.standard_normal(shape) * 3).astype(np.float64)
+    target = rng.integers(0, classes, (shape[0],) + tuple(shape[2:]) if len(shape) > 1 else ())
+    kwargs = dict(options)
+    if kwargs.pop("weight", False):
+        kwargs["weight"] = m.tensor(rng.uniform(0.2, 2, classes)).to(dtype)
+    return m.tensor(logits).to(dtype).requires_grad_(), m.tensor(target), kwargs
+
+
+@pytest.mark.parametrize("options", CROSS_ENTROPY_OPTIONS, ids=str)
+@pytest.mark.parametrize("shape", [(5, 4), (3, 4, 2), (7,)], ids=str)
+def test_cross_entropy_second_derivatives_match_torch(options, shape):
+    """create_graph through the fused cross-entropy: the gradient as a function of the logits and of the loss's
+    upstream gradient, differentiated again (a Hessian-vector product), against torch in float64."""
+    def hessian_vector(m):
+        x, y, kwargs = cross_entropy_args(m, 3, shape, m.float64, options)
+        loss = m.nn.functional.cross_entropy(x, y, **kwargs)
+        upstream = m.tensor(np.linspace(0.5, 1.5, loss.numel()).reshape(tuple(loss.shape))).requires_grad_()
+        (g,) = m.autograd.grad(loss, x, upstream, create_graph=True)
+        v = m.tensor(np.cos(np.arange(x.numel())).reshape(tuple(x.shape)))
+        hv = m.autograd.grad((g * v).sum(), [x, upstream])
+        return g, hv[0], hv[1]
+
+    for ours, theirs in zip(*both(hessian_vector)):
+        assert_same(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype,rtol", [("float16", 2.0 ** -10), ("bfloat16", 2.0 ** -7)])
+def test_cross_entropy_of_16_bit_logits_is_computed_in_float(dtype, rtol):
+    """16-bit logits: loss and gradient within one rounding (and float32's noise) of torch's float32 results on the
+    same values; the arithmetic itself is not done in 16 bits."""
+    def run(m, compute_dtype):
+        x, y, kwargs = cross_entropy_args(m, 4, (6, 300), getattr(m, dtype), dict(weight=True, label_smoothing=0.1))
+        x = x.detach().to(compute_dtype).requires_grad_()
+        kwargs["weight"] = kwargs["weight"].to(compute_dtype)
+        loss = m.nn.functional.cross_entropy(x, y, reduction="none", **kwargs)
+        loss.sum().backward()
+        return loss, x.grad
+
+    for ours, reference in zip(run(nabla, getattr(nabla, dtype)), run(torch, torch.float32)):
+        assert dtype_name(ours.dtype) == dtype
+        np.testing.assert_allclose(to_float64(ours), reference.detach().double().numpy(), rtol=rtol, atol=1e-7)
+
+
+def test_cross_entropy_of_wide_rows_matches_torch():
+    """A vocabulary-sized row (the vectorised CPU loops and CUDA's block-per-row kernel) and all-ignored rows."""
+    for options in (dict(), dict(label_smoothing=0.1, weight=True), dict(ignore_index=7)):
+        def run(m):
+            x, y, kwargs = cross_entropy_args(m, 5, (3, 5000), m.float32, options)
+            if "ignore_index" in options:
+                y = m.full((3,), 7)
+            loss = m.nn.functional.cross_entropy(x, y, **kwargs)
+            loss.backward()
+            return loss, x.grad
+
+        (loss_n, grad_n), (loss_t, grad_t) = both(run)
+        assert_same(loss_n, loss_t, rtol=2e-6, atol=1e-6)
+        assert_same(grad_n, grad_t, rtol=1e-5, atol=1e-9)
 
 
 @pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),

@@ -16,7 +16,24 @@ class StateDict;
 
 namespace nabla::python {
 
-using TensorClass = py::class_<Tensor>;
+// How a Python Tensor holds its nabla::Tensor: the handle itself, stored inside the Python object.
+// pybind11's default holder (a unique_ptr to a separate heap Tensor) costs a malloc and a free per
+// object, a tenth of `a + b` on a small tensor. Objects made here are not entered in pybind11's
+// registry of instances either (an insert and an erase per object): nothing looks a Tensor up by its
+// C++ address, since every Tensor reaches Python by value. init_tensor_instance puts pybind11's own
+// constructions (copies, __init__) into the same form.
+template <typename T>
+struct InlineHolder {
+  T value;
+  explicit InlineHolder(T&& v) : value(std::move(v)) {}
+  // pybind11's form, from a value it made with new: the value moves in and its block is freed.
+  explicit InlineHolder(T* made_with_new) : value(std::move(*made_with_new)) { delete made_with_new; }
+  T* get() const { return const_cast<T*>(&value); }
+};
+using TensorClass = py::class_<Tensor, InlineHolder<Tensor>>;
+// Makes TensorClass's instances use InlineHolder from construction on (pybind11's init_instance would
+// register them and leave a value outside the holder). Called once, right after the class is made.
+void adopt_inline_holder();
 
 // nabla.float32 and friends: one immortal Python object per DType.
 struct DTypeObject {
@@ -35,9 +52,9 @@ py::object scalar_to_py(const Scalar& s);
 
 // The Tensor held by `h`, or nullptr when `h` is not a Tensor (a Parameter is one).
 const Tensor* tensor_from_py(py::handle h);
-// A Tensor as a new Python object, with Tensor's type record looked up once. pybind11's own cast looks it
-// up by hashing the type's name on every call, a good part of a small op's cost from Python; the
-// type_caster below sends every Tensor returned by value here.
+// A Tensor as a new Python object, with Tensor's type record looked up once (pybind11's own cast hashes
+// the type's name on every call) and the Tensor moved into its InlineHolder; the type_caster below sends
+// every Tensor returned by value here.
 py::object to_py(Tensor&& t);
 
 // A size, dim or index: a Python int (or anything with __index__, a one-element integer tensor too);
@@ -74,6 +91,8 @@ void bind_optim(py::module_& m);
 void bind_data_io(py::module_& m);
 
 }  // namespace nabla::python
+
+PYBIND11_DECLARE_HOLDER_TYPE(T, nabla::python::InlineHolder<T>)
 
 namespace pybind11::detail {
 

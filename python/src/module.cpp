@@ -113,8 +113,39 @@ py::object scalar_to_py(const Scalar& s) {
   return py::float_(s.to<double>());
 }
 
-const Tensor* tensor_from_py(py::handle h) {
+namespace {
+
+py::detail::type_info* tensor_type_info() {
   static py::detail::type_info* info = py::detail::get_type_info(typeid(Tensor));
+  return info;
+}
+
+// Moves `t` into the instance's holder, which becomes the value the bindings see.
+void hold(py::detail::value_and_holder& v_h, Tensor&& t) {
+  auto* holder = new (&v_h.holder<InlineHolder<Tensor>>()) InlineHolder<Tensor>(std::move(t));
+  v_h.value_ptr() = holder->get();
+  v_h.set_holder_constructed();
+}
+
+// type_info::init_instance for Tensor: after pybind11 made the value (a copy, or an __init__ factory's
+// result) with new, or was given a holder to copy.
+void init_tensor_instance(py::detail::instance* inst, const void* holder_ptr) {
+  auto v_h = inst->get_value_and_holder(tensor_type_info());
+  if (holder_ptr) {
+    hold(v_h, Tensor(static_cast<const InlineHolder<Tensor>*>(holder_ptr)->value));
+  } else if (inst->owned) {
+    Tensor* made_with_new = v_h.value_ptr<Tensor>();
+    hold(v_h, std::move(*made_with_new));
+    delete made_with_new;
+  }
+}
+
+}  // namespace
+
+void adopt_inline_holder() { tensor_type_info()->init_instance = init_tensor_instance; }
+
+const Tensor* tensor_from_py(py::handle h) {
+  py::detail::type_info* info = tensor_type_info();
   PyTypeObject* type = Py_TYPE(h.ptr());
   if (type != info->type && !PyType_IsSubtype(type, info->type)) return nullptr;
   auto* inst = reinterpret_cast<py::detail::instance*>(h.ptr());
@@ -124,10 +155,12 @@ const Tensor* tensor_from_py(py::handle h) {
 }
 
 py::object to_py(Tensor&& t) {
-  static const py::detail::type_info* info = py::detail::get_type_info(typeid(Tensor));
-  auto move = [](const void* p) -> void* { return new Tensor(std::move(*static_cast<Tensor*>(const_cast<void*>(p)))); };
-  return py::reinterpret_steal<py::object>(
-      py::detail::type_caster_generic::cast(&t, py::return_value_policy::move, py::handle(), info, nullptr, move));
+  py::detail::type_info* info = tensor_type_info();
+  auto self = py::reinterpret_steal<py::object>(py::detail::make_new_instance(info->type));
+  if (!self) throw py::error_already_set();
+  auto v_h = reinterpret_cast<py::detail::instance*>(self.ptr())->get_value_and_holder(info);
+  hold(v_h, std::move(t));
+  return self;
 }
 
 int64_t index_from_py(py::handle h) {
@@ -241,6 +274,7 @@ PYBIND11_MODULE(_C, m) {
   });
   bind_dtypes(m);
   TensorClass cls(m, "Tensor");
+  adopt_inline_holder();
   bind_tensor(m, cls);
   bind_operators(cls);
   bind_methods(cls);

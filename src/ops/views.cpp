@@ -22,24 +22,36 @@ struct Geometry {
   int64_t offset;
 };
 
+Tensor make_view(const Tensor& base, DimVector sizes, DimVector strides, int64_t offset, ViewGrad how = {});
+
+// The lowest and highest storage positions that a geometry with elements addresses (strides may be
+// negative: from_numpy takes NumPy's reversed views as they are).
+std::pair<int64_t, int64_t> extent(const Geometry& geo) {
+  int64_t lo = geo.offset, hi = geo.offset;
+  for (size_t d = 0; d < geo.sizes.size(); ++d) {
+    const int64_t span = (geo.sizes[d] - 1) * geo.strides[d];
+    (span < 0 ? lo : hi) += span;
+  }
+  return {lo, hi};
+}
+
 // Any view: the flat input index of every view element, found through the storage positions both
 // address, receives that element's gradient (scatter_add, so overlapping views such as unfold add up).
 Tensor generic_view_backward(const Tensor& g, const Geometry& in, const Geometry& view) {
   const int64_t n = numel_of(in.sizes);
-  Tensor flat_index = arange(n, TensorOptions(kInt64).device(g.device()));
+  if (n == 0 || numel_of(view.sizes) == 0) return zeros(in.sizes, g.options());
+  const TensorOptions index_options = TensorOptions(kInt64).device(g.device());
+  Tensor flat_index = arange(n, index_options);
+  const auto [view_lo, view_hi] = extent(view);
   Tensor index;
-  if (contiguous_strides(in.sizes) == in.strides || n == 0) {
-    index = flat_index.as_strided(view.sizes, view.strides, view.offset - in.offset);
+  if (contiguous_strides(in.sizes) == in.strides && view_lo >= in.offset && view_hi < in.offset + n) {
+    index = make_view(flat_index, view.sizes, view.strides, view.offset - in.offset);
   } else {
-    auto span_end = [](const Geometry& geo) {
-      int64_t last = geo.offset;
-      for (size_t d = 0; d < geo.sizes.size(); ++d) last += (geo.sizes[d] - 1) * geo.strides[d];
-      return last;
-    };
-    const int64_t lo = std::min(in.offset, view.offset), hi = std::max(span_end(in), span_end(view));
-    Tensor positions = full({hi - lo + 1}, -1, TensorOptions(kInt64).device(g.device()));
-    positions.as_strided(in.sizes, in.strides, in.offset - lo).copy_(flat_index.view(in.sizes));
-    index = positions.as_strided(view.sizes, view.strides, view.offset - lo);
+    const auto [in_lo, in_hi] = extent(in);
+    const int64_t lo = std::min(in_lo, view_lo), hi = std::max(in_hi, view_hi);
+    Tensor positions = full({hi - lo + 1}, -1, index_options);
+    make_view(positions, in.sizes, in.strides, in.offset - lo).copy_(flat_index.view(in.sizes));
+    index = make_view(positions, view.sizes, view.strides, view.offset - lo);
   }
   return zeros({n}, g.options()).scatter_add(0, index.reshape({-1}), g.reshape({-1})).view(in.sizes);
 }
@@ -57,7 +69,7 @@ Tensor view_backward(const Tensor& g, const ViewGrad& how, const Geometry& in, c
   }
 }
 
-Tensor make_view(const Tensor& base, DimVector sizes, DimVector strides, int64_t offset, ViewGrad how = {}) {
+Tensor make_view(const Tensor& base, DimVector sizes, DimVector strides, int64_t offset, ViewGrad how) {
   // Huge sizes (expand, view or as_strided to 2^62 x 4, ...) would overflow numel and give a tensor
   // whose element count disagrees with its shape; refuse them as PyTorch does.
   int64_t numel = 1;

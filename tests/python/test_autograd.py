@@ -54,6 +54,21 @@ def test_matmul_and_views_gradients(rng):
     assert_same(b.grad, tb.grad)
 
 
+@pytest.mark.parametrize("expr", ["x[1:4]", "x[-2]", "x[::2]", "x.view(2, 3)[1]", "x.view(2, 3).t()[1:, :1]",
+                                  "x.narrow(0, 1, 3)", "x.unfold(0, 2, 1)", "x.view(2, 3).select(1, 2)"])
+def test_views_of_reversed_numpy_arrays_backpropagate(expr):
+    """from_numpy keeps a reversed array's negative stride (torch refuses one); the views of such a leaf pass
+    their gradient back like the same views of torch's copy."""
+    values = np.linspace(-1, 2, 6)[::-1]
+    ours = nabla.from_numpy(values).requires_grad_()
+    theirs = torch.tensor(values.copy(), requires_grad=True)
+    assert ours.stride() == (-1,)
+    for m, x in ((nabla, ours), (torch, theirs)):
+        view = eval(expr, {"x": x})
+        (view * m.tensor(np.arange(view.numel()).reshape(tuple(view.shape)))).sum().backward()
+    assert_same(ours.grad, theirs.grad)
+
+
 def test_leaf_state_grad_fn_and_requires_grad():
     x = nabla.ones(2, requires_grad=True)
     y = x * 2

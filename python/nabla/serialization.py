@@ -14,15 +14,18 @@ _LAYOUT_KEY = "nabla.python"
 def _flatten(obj, path, tensors):
     if isinstance(obj, Tensor):
         key = "/".join(path) if path else "tensor"
+        if key in tensors:
+            raise ValueError(f"save: two tensors would be stored as '{key}' (a dict with both 1 and '1' as keys?)")
         tensors[key] = obj.detach()
         return {"__tensor__": key}
     if isinstance(obj, dict):
-        items = {}
-        for name, value in obj.items():
-            if not isinstance(name, str):
-                raise TypeError(f"save: dict keys must be strings (got {type(name).__name__})")
-            items[name] = _flatten(value, path + [name], tensors)
-        return {"__dict__": items}
+        for name in obj:
+            if not isinstance(name, (str, int)) or isinstance(name, bool):
+                raise TypeError(f"save: dict keys must be strings or ints (got {type(name).__name__})")
+        if all(isinstance(name, str) for name in obj):
+            return {"__dict__": {name: _flatten(value, path + [name], tensors) for name, value in obj.items()}}
+        # Int keys (an optimizer's state): (key, value) pairs, as JSON objects only have string keys.
+        return {"__items__": [[name, _flatten(value, path + [str(name)], tensors)] for name, value in obj.items()]}
     if isinstance(obj, (list, tuple)):
         return {"__list__": [_flatten(v, path + [str(i)], tensors) for i, v in enumerate(obj)],
                 "tuple": isinstance(obj, tuple)}
@@ -37,6 +40,8 @@ def _unflatten(layout, tensors):
         return tensors[layout["__tensor__"]]
     if "__dict__" in layout:
         return collections.OrderedDict((k, _unflatten(v, tensors)) for k, v in layout["__dict__"].items())
+    if "__items__" in layout:
+        return collections.OrderedDict((k, _unflatten(v, tensors)) for k, v in layout["__items__"])
     if "__list__" in layout:
         items = [_unflatten(v, tensors) for v in layout["__list__"]]
         return tuple(items) if layout.get("tuple") else items

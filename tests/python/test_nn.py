@@ -301,6 +301,51 @@ def test_optimizers_match_torch(name, kwargs):
     assert opt_n.param_groups[0]["lr"] == 0.5 and opt_n.param_groups[0]["params"][0] is ours.weight
 
 
+@pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True)),
+                                         ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True))])
+def test_optimizer_state_dict_has_torchs_layout_and_resumes(name, kwargs, tmp_path):
+    """state_dict() is PyTorch's {"state": {i: {...}}, "param_groups": [{...}]}; through nabla.save/load and
+    load_state_dict (which also takes PyTorch's own dict, its implementation-only options included), a resumed run
+    equals an uninterrupted one."""
+    def run(m, steps, state=None):
+        m.manual_seed(2)
+        model = m.nn.Linear(3, 2)
+        optimizer = getattr(m.optim, name)(model.parameters(), **kwargs)
+        x = m.randn(8, 3)
+        if state is not None:
+            model.load_state_dict(state[0])
+            optimizer.load_state_dict(state[1])
+        for _ in range(steps):
+            optimizer.zero_grad()
+            (model(x) ** 2).mean().backward()
+            optimizer.step()
+        return model, optimizer
+
+    (model_n, opt_n), (model_t, opt_t) = both(lambda m: run(m, 2))
+    ours, theirs = opt_n.state_dict(), opt_t.state_dict()
+    assert list(ours) == ["state", "param_groups"] and list(ours["state"]) == list(theirs["state"]) == [0, 1]
+    for i in (0, 1):
+        assert set(ours["state"][i]) == set(theirs["state"][i])
+        for key, value in theirs["state"][i].items():
+            if isinstance(value, torch.Tensor):
+                assert_same(ours["state"][i][key], value, rtol=1e-5, atol=1e-7, check_dtype=False)
+            else:
+                assert float(ours["state"][i][key]) == value
+    for key, value in ours["param_groups"][0].items():
+        assert value == pytest.approx(theirs["param_groups"][0][key]), key
+
+    nabla.save([model_n.state_dict(), ours], tmp_path / "checkpoint")
+    resumed, _ = run(nabla, 3, nabla.load(tmp_path / "checkpoint"))
+    uninterrupted, _ = run(nabla, 5)
+    for p, q in zip(resumed.parameters(), uninterrupted.parameters()):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+    from_torch = {"state": {i: {k: nabla.tensor(v.numpy()) if isinstance(v, torch.Tensor) else v
+                                for k, v in entries.items()} for i, entries in theirs["state"].items()},
+                  "param_groups": theirs["param_groups"]}
+    opt_n.load_state_dict(from_torch)
+    assert opt_n.param_groups[0]["lr"] == theirs["param_groups"][0]["lr"]
+
+
 def test_optimizer_param_groups_and_errors():
     a, b = nabla.nn.Linear(2, 2), nabla.nn.Linear(2, 1)
     opt = nabla.optim.SGD([{"params": a.parameters()}, {"params": b.parameters(), "lr": 0.5}], lr=0.1, momentum=0.9)

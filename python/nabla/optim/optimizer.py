@@ -2,8 +2,50 @@
 from collections.abc import MutableMapping
 
 from .. import _C
-from .._C import Tensor
+from .._C import Tensor, float64, int64, tensor
 from ..autograd import enable_grad
+
+# Options PyTorch's optimizers record that nabla's have no use for (implementation choices).
+_TORCH_ONLY_OPTIONS = {"foreach", "differentiable", "capturable", "fused"}
+
+
+def _nested_state_dict(flat):
+    """PyTorch's layout, {"state": {index: {name: tensor}}, "param_groups": [{option: value, "params": [index]}]},
+    from the C++ optimizer's flat one ("state.0.momentum_buffer", "param_groups.0.lr": tensors only, so that C++
+    saves it as safetensors)."""
+    state, groups = {}, []
+    for key, value in flat.items():
+        section, index, name = key.split(".", 2)
+        index = int(index)
+        if section == "state":
+            state.setdefault(index, {})[name] = value
+            continue
+        groups.extend({} for _ in range(index + 1 - len(groups)))
+        if name == "params":
+            groups[index][name] = value.tolist()
+        else:
+            groups[index][name] = value.item() if value.dim() == 0 else tuple(value.tolist())
+    return {"state": state, "param_groups": groups}
+
+
+def _flat_state_dict(state_dict):
+    """The C++ optimizer's flat layout from PyTorch's; a flat dict (nabla's own layout) passes through."""
+    if "state" not in state_dict or "param_groups" not in state_dict:
+        return state_dict
+    flat = {}
+    for index, entries in state_dict["state"].items():
+        for name, value in entries.items():
+            if value is not None:
+                flat[f"state.{index}.{name}"] = value if isinstance(value, Tensor) else tensor(value)
+    for g, group in enumerate(state_dict["param_groups"]):
+        for name, value in group.items():
+            if name in _TORCH_ONLY_OPTIONS:
+                continue
+            if not isinstance(value, Tensor):
+                dtype = int64 if name == "params" else None if isinstance(value, bool) else float64
+                value = tensor(list(value) if isinstance(value, (list, tuple)) else value, dtype=dtype)
+            flat[f"param_groups.{g}.{name}"] = value
+    return flat
 
 
 class _ParamGroup(MutableMapping):
@@ -95,10 +137,10 @@ class Optimizer:
         self.param_groups.append(_ParamGroup(self, len(self.param_groups), params))
 
     def state_dict(self):
-        return self._impl.state_dict()
+        return _nested_state_dict(self._impl.state_dict())
 
     def load_state_dict(self, state_dict):
-        self._impl.load_state_dict(state_dict)
+        self._impl.load_state_dict(_flat_state_dict(state_dict))
 
     def __repr__(self):
         text = type(self).__name__ + " ("

@@ -115,6 +115,42 @@ def _data_set(self, value):
 Tensor.data = property(_data_get, _data_set)
 
 
+def _rebuild_tensor(array, dtype, device, requires_grad):
+    """The other half of Tensor.__reduce_ex__: a tensor from the NumPy array of its values."""
+    tensor = _C.from_numpy(array).to(device=device, dtype=getattr(_C, dtype))
+    return tensor.requires_grad_() if requires_grad else tensor
+
+
+def _reduce_ex(self, protocol):
+    """pickle and copy.copy: the values as a NumPy array of their own (bfloat16, which NumPy lacks, as float32:
+    exact), the dtype, the device and requires_grad."""
+    values = self.detach().cpu()
+    values = values.float() if values.dtype == _C.bfloat16 else values
+    return _rebuild_tensor, (values.numpy().copy(), repr(self.dtype).split(".")[-1], str(self.device),
+                             self.requires_grad)
+
+
+def _deepcopy(self, memo):
+    """copy.deepcopy, as PyTorch does it: graph leaves only; a clone with requires_grad and a copy of grad."""
+    if not self.is_leaf:
+        raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                           "protocol at the moment")
+    if id(self) in memo:
+        return memo[id(self)]
+    from .autograd import no_grad
+    with no_grad():
+        result = self.clone()
+    result.requires_grad_(self.requires_grad)
+    if self.grad is not None:
+        result.grad = _deepcopy(self.grad, memo)
+    memo[id(self)] = result
+    return result
+
+
+Tensor.__reduce_ex__ = _reduce_ex
+Tensor.__deepcopy__ = _deepcopy
+
+
 def _size_arg(args):
     return args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
 

@@ -346,6 +346,38 @@ def test_optimizer_state_dict_has_torchs_layout_and_resumes(name, kwargs, tmp_pa
     assert opt_n.param_groups[0]["lr"] == theirs["param_groups"][0]["lr"]
 
 
+def test_deepcopy_and_pickle_like_torch():
+    """copy.deepcopy of a model (an EMA or best-model snapshot) gives independent Parameters with the same values;
+    pickle and copy.copy keep dtype, shape, values and requires_grad; deepcopy of a non-leaf raises as in torch."""
+    import copy
+    import pickle
+    for m in (nabla, torch):
+        m.manual_seed(0)
+        model = m.nn.Sequential(m.nn.Linear(3, 4), m.nn.ReLU(), m.nn.Linear(4, 2))
+        x = m.randn(5, 3)
+        for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+            assert type(clone[0].weight) is type(model[0].weight) and clone[0].weight is not model[0].weight
+            assert clone[0].weight.requires_grad
+            np.testing.assert_array_equal(clone(x).detach().numpy(), model(x).detach().numpy())
+            with m.no_grad():
+                clone[0].weight.add_(1)
+            assert not np.array_equal(clone(x).detach().numpy(), model(x).detach().numpy())
+        leaf = m.ones(2, requires_grad=True)
+        (leaf * 3).sum().backward()
+        snapshot = copy.deepcopy(leaf)
+        assert snapshot.requires_grad and snapshot.grad is not leaf.grad and snapshot.grad.tolist() == [3.0, 3.0]
+        with pytest.raises(RuntimeError, match="graph leaves"):
+            copy.deepcopy(leaf * 2)
+    for dtype in ("float32", "float64", "float16", "bfloat16", "int64", "int8", "uint8", "bool"):
+        original = nabla.arange(6).reshape(2, 3)[:, ::2].to(getattr(nabla, dtype))
+        for clone in (pickle.loads(pickle.dumps(original)), copy.copy(original)):
+            assert clone.dtype == original.dtype and clone.shape == original.shape
+            assert clone.tolist() == original.tolist()
+        if dtype == "float32":
+            clone.add_(1)
+            assert clone.tolist() != original.tolist()
+
+
 def test_optimizer_param_groups_and_errors():
     a, b = nabla.nn.Linear(2, 2), nabla.nn.Linear(2, 1)
     opt = nabla.optim.SGD([{"params": a.parameters()}, {"params": b.parameters(), "lr": 0.5}], lr=0.1, momentum=0.9)

@@ -120,6 +120,15 @@ py::detail::type_info* tensor_type_info() {
   return info;
 }
 
+// Every Tensor object has pybind11's simple layout: one bound type, its value pointer then its holder
+// inline (instance::simple_value_holder). The fast paths below read and write that layout directly;
+// pybind11's own functions find it through a lookup of the type's records on every call.
+static_assert(sizeof(InlineHolder<Tensor>) <= sizeof(void*) * py::detail::instance_simple_holder_in_ptrs());
+
+InlineHolder<Tensor>& holder_of(py::detail::instance* inst) {
+  return *reinterpret_cast<InlineHolder<Tensor>*>(&inst->simple_value_holder[1]);
+}
+
 // Moves `t` into the instance's holder, which becomes the value the bindings see.
 void hold(py::detail::value_and_holder& v_h, Tensor&& t) {
   auto* holder = new (&v_h.holder<InlineHolder<Tensor>>()) InlineHolder<Tensor>(std::move(t));
@@ -140,26 +149,55 @@ void init_tensor_instance(py::detail::instance* inst, const void* holder_ptr) {
   }
 }
 
+// tp_dealloc of Tensor (and, through CPython's subtype_dealloc, of its Python subclasses):
+// pybind11_object_dealloc's work for a simple-layout object with its holder built and nothing else
+// attached; anything else goes to pybind11_object_dealloc itself.
+extern "C" void tensor_dealloc(PyObject* self) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  if (!inst->simple_layout || !inst->simple_holder_constructed || inst->simple_instance_registered ||
+      inst->has_patients || inst->weakrefs || _PyObject_GetDictPtr(self) != nullptr) {
+    return py::detail::pybind11_object_dealloc(self);
+  }
+  PyTypeObject* type = Py_TYPE(self);
+  if (PyType_HasFeature(type, Py_TPFLAGS_HAVE_GC)) PyObject_GC_UnTrack(self);
+  {
+    py::error_scope keep_error;  // a Tensor's last reference may run Python code (a NumPy owner)
+    holder_of(inst).~InlineHolder<Tensor>();
+  }
+  type->tp_free(self);
+  Py_DECREF(type);  // heap types: each instance holds a reference to its type
+}
+
 }  // namespace
 
-void adopt_inline_holder() { tensor_type_info()->init_instance = init_tensor_instance; }
+void adopt_inline_holder() {
+  py::detail::type_info* info = tensor_type_info();
+  info->init_instance = init_tensor_instance;
+  info->type->tp_dealloc = tensor_dealloc;
+}
 
 const Tensor* tensor_from_py(py::handle h) {
   py::detail::type_info* info = tensor_type_info();
   PyTypeObject* type = Py_TYPE(h.ptr());
   if (type != info->type && !PyType_IsSubtype(type, info->type)) return nullptr;
   auto* inst = reinterpret_cast<py::detail::instance*>(h.ptr());
+  if (inst->simple_layout) return inst->simple_holder_constructed ? holder_of(inst).get() : nullptr;
   auto vh = inst->get_value_and_holder(info, /*throw_if_missing=*/false);
   if (!vh || !vh.holder_constructed()) return nullptr;
   return vh.value_ptr<Tensor>();
 }
 
 py::object to_py(Tensor&& t) {
-  py::detail::type_info* info = tensor_type_info();
-  auto self = py::reinterpret_steal<py::object>(py::detail::make_new_instance(info->type));
+  PyTypeObject* type = tensor_type_info()->type;
+  auto self = py::reinterpret_steal<py::object>(type->tp_alloc(type, 0));
   if (!self) throw py::error_already_set();
-  auto v_h = reinterpret_cast<py::detail::instance*>(self.ptr())->get_value_and_holder(info);
-  hold(v_h, std::move(t));
+  // instance::allocate_layout for a simple layout, then the holder.
+  auto* inst = reinterpret_cast<py::detail::instance*>(self.ptr());
+  inst->simple_layout = true;
+  inst->simple_instance_registered = false;
+  inst->owned = true;
+  inst->simple_value_holder[0] = (new (&holder_of(inst)) InlineHolder<Tensor>(std::move(t)))->get();
+  inst->simple_holder_constructed = true;
   return self;
 }
 

@@ -1,7 +1,6 @@
 // The losses, functional and modules, with PyTorch 1.13's semantics (aten/src/ATen/native/Loss.cpp,
-// LossNLL.cpp): class indices or probabilities, class weights, ignore_index, label smoothing.
-#include <cmath>
-
+// LossNLL.cpp), and the checks the class-index losses share; cross_entropy's functional form is in
+// cross_entropy.cpp.
 #include "autograd/function.hpp"
 #include "nabla/nn/loss.hpp"
 #include "nabla/ops.hpp"

@@ -2,7 +2,6 @@
 // reference. A group of G threads takes one row, as in the softmax kernel: a warp for rows up to
 // kWarpLine classes, the whole block for longer ones. The forward reads its row twice (max, then the
 // sums of exponentials), the backward reads it once and writes the gradient once.
-#include <limits>
 
 #include "core/float_traits.hpp"
 #include "core/kernels/loss_math.hpp"
@@ -52,12 +51,7 @@ __global__ void __launch_bounds__(kThreads) forward_rows(Rows<T> p, T* loss, T* 
   const int64_t n = active ? p.classes : 0;
   const T* x = p.logits + (active ? row * p.classes : 0);
   auto at = [&](int64_t i) { return V(x[i]); };
-  V max = -std::numeric_limits<V>::infinity();
-  for (int64_t i = lane; i < n; i += G) max = nan_max(max, at(i));
-  max = group_allreduce<G>(max, [](V a, V b) { return nan_max(a, b); });
-  V sum = 0;
-  for (int64_t i = lane; i < n; i += G) sum += std::exp(at(i) - max);
-  sum = group_allreduce<G>(sum, [](V a, V b) { return a + b; });
+  const auto [max, sum] = line_max_and_exp_sum<G>(at, n, lane);
   const CrossEntropyRowMath<V> math = row_math(p);
   V weighted_shifted = 0;
   if (math.smoothing) {

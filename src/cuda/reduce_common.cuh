@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -71,6 +72,25 @@ __device__ V group_allreduce(V v, Op op) {
     __syncthreads();  // the next call rewrites warp_results
   }
   return v;
+}
+
+// A line's max (NaN-propagating) and the sum of exp(x - max) over it, in every thread of its group of
+// G: at(i) reads element i in opmath, n is the line's length (0 for a group past the end, whose threads
+// must still call this).
+template <typename V>
+struct MaxAndExpSum {
+  V max, sum;
+};
+template <int G, typename At>
+__device__ auto line_max_and_exp_sum(const At& at, int64_t n, int lane) {
+  using V = decltype(at(int64_t(0)));
+  V max = -std::numeric_limits<V>::infinity();
+  for (int64_t i = lane; i < n; i += G) max = nan_max(max, at(i));
+  max = group_allreduce<G>(max, [](V a, V b) { return nan_max(a, b); });
+  V sum = 0;
+  for (int64_t i = lane; i < n; i += G) sum += std::exp(at(i) - max);
+  sum = group_allreduce<G>(sum, [](V a, V b) { return a + b; });
+  return MaxAndExpSum<V>{max, sum};
 }
 
 // Sorts dims by decreasing |stride| of the first stride set (stable), so that the offset

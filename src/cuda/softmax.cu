@@ -6,7 +6,6 @@
 // the class scores of a cross-entropy, G = kThreads (the block) for longer ones, and G = 1 (a
 // thread per line, so adjacent threads read adjacent elements) when many lines lie side by side
 // in memory (softmax over dim 0). The group reads its line three times: max, sum of exp, output.
-#include <limits>
 
 #include "core/float_traits.hpp"
 #include "core/kernels/reduce.hpp"
@@ -29,12 +28,7 @@ __global__ void __launch_bounds__(kThreads) softmax_lines(LineLayout l, bool log
   T* y = out + off[1];
   const int64_t n = active ? l.len : 0;
   auto at = [&](int64_t i) { return V(x[i * l.in_step]); };
-  V m = -std::numeric_limits<V>::infinity();
-  for (int64_t i = lane; i < n; i += G) m = nan_max(m, at(i));
-  m = group_allreduce<G>(m, [](V a, V b) { return nan_max(a, b); });
-  V sum = 0;
-  for (int64_t i = lane; i < n; i += G) sum += std::exp(at(i) - m);
-  sum = group_allreduce<G>(sum, [](V a, V b) { return a + b; });
+  const auto [m, sum] = line_max_and_exp_sum<G>(at, n, lane);
   if (log) {
     // (x - max) - log(sum), in that order: x - (max + log(sum)) would round away the digits of
     // large logits.

@@ -1,4 +1,6 @@
 """Creation functions taking sizes as f(2, 3), f((2, 3)) or f(size=(2, 3)), as torch's do."""
+import operator
+
 from . import _C
 
 
@@ -40,5 +42,13 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
         low, high, size = args
     else:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
-    return _C._randint(int(low), int(high), (size,) if isinstance(size, int) else tuple(size), dtype, device,
-                       requires_grad, generator)
+    return _C._randint(_int_arg(low, "low"), _int_arg(high, "high"), (size,) if isinstance(size, int) else tuple(size),
+                       dtype, device, requires_grad, generator)
+
+
+def _int_arg(value, name):
+    """An integer argument, as torch takes it: a float (5.5, inf) is a TypeError, not truncated."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"randint(): argument '{name}' must be int, not {type(value).__name__}") from None

@@ -608,6 +608,8 @@ FIXED = {
     "hook returning a string": _call("io.hooked_backward", _t([2]), "junk"),
     "grad of another shape": _call("io.set_grad", _t([2]), _t([3])),
     "one_hot of a number": _call("nabla.nn.functional.one_hot", 3),
+    # A float bound was truncated by int(), and inf raised OverflowError (torch: TypeError for any float).
+    "randint with an infinite high": _call("nabla.randint", 2147483648, INF, []),
     # The same in tensor(): a list of 1-D tensors, whose rows were freed before they were read.
     "tensor() of a list of 1-D tensors": _call("nabla.tensor", [_t([3]), _t([3])]),
     # A list that contains itself: Python's recursion limit, not the C++ stack.

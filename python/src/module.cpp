@@ -307,7 +307,12 @@ PYBIND11_MODULE(_C, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const nabla::Error& e) {
-      PyErr_SetString(exception_type(e.kind()), e.what());
+      // A message may quote bytes the caller passed that are not UTF-8 (PyErr_SetString would then raise
+      // a bare UnicodeDecodeError instead): they show as \xNN.
+      const char* what = e.what();
+      auto message = py::reinterpret_steal<py::object>(
+          PyUnicode_DecodeUTF8(what, Py_ssize_t(std::strlen(what)), "backslashreplace"));
+      PyErr_SetObject(exception_type(e.kind()), message.ptr());
     }
   });
   bind_dtypes(m);

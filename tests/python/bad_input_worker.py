@@ -180,8 +180,9 @@ def optimizer_step(name, params, **options):
 
 
 def first_batch(dataset_tensors, **options):
+    """The loader's first batch; None when it has none (an empty dataset, as in torch, yields no batch)."""
     loader = nabla.utils.data.DataLoader(nabla.utils.data.TensorDataset(*dataset_tensors), **options)
-    return next(iter(loader))
+    return next(iter(loader), None)
 
 
 def require_tensor(x, helper):

@@ -610,6 +610,8 @@ FIXED = {
     "one_hot of a number": _call("nabla.nn.functional.one_hot", 3),
     # A float bound was truncated by int(), and inf raised OverflowError (torch: TypeError for any float).
     "randint with an infinite high": _call("nabla.randint", 2147483648, INF, []),
+    # A message that quotes a value starting with a NUL byte reached Python empty (C strings end there).
+    "mse_loss with a NUL-led reduction": _call("nabla.nn.functional.mse_loss", _t([]), _t([]), {"bytes": "00ff"}),
     # The same in tensor(): a list of 1-D tensors, whose rows were freed before they were read.
     "tensor() of a list of 1-D tensors": _call("nabla.tensor", [_t([3]), _t([3])]),
     # A list that contains itself: Python's recursion limit, not the C++ stack.

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdint>
 
 #include "core/check.hpp"
 #include "data/prefetcher.hpp"
@@ -9,6 +10,12 @@
 
 namespace nabla::data {
 namespace {
+
+// How many batches the workers may build ahead: num_workers x prefetch_factor, which huge options overflow.
+int64_t saturating_product(int64_t a, int64_t b) {
+  int64_t product = 0;
+  return __builtin_mul_overflow(a, b, &product) ? INT64_MAX : product;
+}
 
 // `torch.empty((), dtype=torch.int64).random_(generator=gen).item()`: a value in [0, 2^63).
 int64_t draw_int64(Generator* gen) {
@@ -105,7 +112,8 @@ DataLoader::Iterator::Iterator(const DataLoader* loader, Tensor order, Generator
   const DataLoaderOptions& o = loader_->options_;
   if (loader_->size() == 0) exhaust_sampler();
   else if (o.num_workers > 0)
-    prefetcher_ = std::make_shared<Prefetcher>(o.num_workers, o.num_workers * o.prefetch_factor, loader_->size(),
+    prefetcher_ = std::make_shared<Prefetcher>(o.num_workers, saturating_product(o.num_workers, o.prefetch_factor),
+                                               loader_->size(),
                                                [loader, order = order_](int64_t b) {
                                                  return loader->make_batch(batch_indices(order, loader->options_.batch_size, b));
                                                });

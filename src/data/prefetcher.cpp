@@ -1,14 +1,25 @@
 #include "data/prefetcher.hpp"
 
+#include <algorithm>
+
+#include "core/check.hpp"
+
 namespace nabla::data {
 
 Prefetcher::Prefetcher(int64_t workers, int64_t window, int64_t batches, BuildFn build)
-    : workers_(workers), window_(window), batches_(batches), build_(std::move(build)) {
-  threads_.reserve(size_t(workers_));
-  for (int64_t w = 0; w < workers_; ++w) threads_.emplace_back([this, w] { work(w); });
+    : workers_(std::min(workers, batches)), window_(window), batches_(batches), build_(std::move(build)) {
+  try {
+    for (int64_t w = 0; w < workers_; ++w) threads_.emplace_back([this, w] { work(w); });
+  } catch (const std::exception& e) {  // the system's thread limit (std::system_error), or memory
+    stop();
+    fail<RuntimeError>("DataLoader: could not start worker thread ", threads_.size() + 1, " of num_workers=", workers,
+                       " (", e.what(), "); use fewer workers");
+  }
 }
 
-Prefetcher::~Prefetcher() {
+Prefetcher::~Prefetcher() { stop(); }
+
+void Prefetcher::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
@@ -21,7 +32,7 @@ void Prefetcher::work(int64_t first) {
   for (int64_t b = first; b < batches_; b += workers_) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      changed_.wait(lock, [&] { return stopping_ || b < next_ + window_; });
+      changed_.wait(lock, [&] { return stopping_ || b - next_ < window_; });
       if (stopping_) return;
     }
     Slot slot;

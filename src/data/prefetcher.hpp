@@ -1,7 +1,8 @@
 #pragma once
 // The DataLoader's workers: threads that build the batches of one epoch ahead of the loop that
 // consumes them in order. Worker w builds batches w, w + W, w + 2W, ... (PyTorch's round-robin), at
-// most `window` batches past the one the loop waits for.
+// most `window` batches past the one the loop waits for. Workers beyond the number of batches are not
+// started.
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -19,7 +20,7 @@ class Prefetcher {
  public:
   using BuildFn = std::function<Batch(int64_t batch_index)>;
   Prefetcher(int64_t workers, int64_t window, int64_t batches, BuildFn build);
-  ~Prefetcher();  // stops the workers after the batch each is building
+  ~Prefetcher();  // stop()
   Prefetcher(const Prefetcher&) = delete;
   Prefetcher& operator=(const Prefetcher&) = delete;
 
@@ -32,6 +33,7 @@ class Prefetcher {
     std::exception_ptr error;
   };
   void work(int64_t first);
+  void stop();  // stops the workers after the batch each is building, and joins them
 
   const int64_t workers_, window_, batches_;
   const BuildFn build_;

@@ -16,6 +16,9 @@ class Dataset:
 
 class TensorDataset(Dataset):
     def __init__(self, *tensors):
+        for t in tensors:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"TensorDataset: expected tensors, got {type(t).__name__}")
         if any(t.size(0) != tensors[0].size(0) for t in tensors):
             raise ValueError("Size mismatch between tensors: every tensor must have the same first dim")
         self.tensors = tensors

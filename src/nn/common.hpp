@@ -4,6 +4,7 @@
 
 #include "core/check.hpp"
 #include "nabla/tensor.hpp"
+#include "ops/loss.hpp"
 
 namespace nabla::nn::detail {
 
@@ -21,7 +22,7 @@ inline void check_defined(const Tensor& t, const char* op, const char* argument 
 }
 
 // The reduction names the losses accept: "none", "mean" or "sum"; ValueError otherwise.
-enum class Reduction { kNone, kMean, kSum };
+using Reduction = LossReduction;
 Reduction parse_reduction(const std::string& reduction);
 Tensor reduce_loss(const Tensor& loss, Reduction reduction);
 

@@ -24,15 +24,10 @@ struct Geometry {
 
 Tensor make_view(const Tensor& base, DimVector sizes, DimVector strides, int64_t offset, ViewGrad how = {});
 
-// The lowest and highest storage positions that a geometry with elements addresses (strides may be
-// negative: from_numpy takes NumPy's reversed views as they are).
+// The lowest and highest storage positions that a geometry with elements addresses.
 std::pair<int64_t, int64_t> extent(const Geometry& geo) {
-  int64_t lo = geo.offset, hi = geo.offset;
-  for (size_t d = 0; d < geo.sizes.size(); ++d) {
-    const int64_t span = (geo.sizes[d] - 1) * geo.strides[d];
-    (span < 0 ? lo : hi) += span;
-  }
-  return {lo, hi};
+  const OffsetRange range = offset_range(geo.sizes, geo.strides);
+  return {geo.offset + range.lowest, geo.offset + range.highest};
 }
 
 // Any view: the flat input index of every view element, found through the storage positions both

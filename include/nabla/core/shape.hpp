@@ -146,4 +146,19 @@ inline int64_t numel_of(IntArrayRef sizes) {
   return n;
 }
 
+// The lowest and highest element offsets, from the first element, that sizes and strides address
+// (strides may be negative: from_numpy keeps a reversed array's); {0, 0} when there are no elements.
+struct OffsetRange {
+  int64_t lowest = 0, highest = 0;
+};
+inline OffsetRange offset_range(IntArrayRef sizes, IntArrayRef strides) {
+  OffsetRange range;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    if (sizes[d] == 0) return {};
+    const int64_t reach = (sizes[d] - 1) * strides[d];
+    (reach < 0 ? range.lowest : range.highest) += reach;
+  }
+  return range;
+}
+
 }  // namespace nabla

@@ -26,7 +26,7 @@ template <typename T>
 struct InlineHolder {
   T value;
   explicit InlineHolder(T&& v) : value(std::move(v)) {}
-  // pybind11's form, from a value it made with new: the value moves in and its block is freed.
+  // From a value pybind11 made with new: the value moves in and its block is freed.
   explicit InlineHolder(T* made_with_new) : value(std::move(*made_with_new)) { delete made_with_new; }
   T* get() const { return const_cast<T*>(&value); }
 };

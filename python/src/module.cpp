@@ -129,9 +129,11 @@ InlineHolder<Tensor>& holder_of(py::detail::instance* inst) {
   return *reinterpret_cast<InlineHolder<Tensor>*>(&inst->simple_value_holder[1]);
 }
 
-// Moves `t` into the instance's holder, which becomes the value the bindings see.
-void hold(py::detail::value_and_holder& v_h, Tensor&& t) {
-  auto* holder = new (&v_h.holder<InlineHolder<Tensor>>()) InlineHolder<Tensor>(std::move(t));
+// Builds the instance's holder from `arg` (a Tensor to move in, or pybind11's value made with new); the
+// held Tensor becomes the value the bindings see.
+template <typename Arg>
+void hold(py::detail::value_and_holder& v_h, Arg&& arg) {
+  auto* holder = new (&v_h.holder<InlineHolder<Tensor>>()) InlineHolder<Tensor>(std::forward<Arg>(arg));
   v_h.value_ptr() = holder->get();
   v_h.set_holder_constructed();
 }
@@ -140,13 +142,8 @@ void hold(py::detail::value_and_holder& v_h, Tensor&& t) {
 // result) with new, or was given a holder to copy.
 void init_tensor_instance(py::detail::instance* inst, const void* holder_ptr) {
   auto v_h = inst->get_value_and_holder(tensor_type_info());
-  if (holder_ptr) {
-    hold(v_h, Tensor(static_cast<const InlineHolder<Tensor>*>(holder_ptr)->value));
-  } else if (inst->owned) {
-    Tensor* made_with_new = v_h.value_ptr<Tensor>();
-    hold(v_h, std::move(*made_with_new));
-    delete made_with_new;
-  }
+  if (holder_ptr) hold(v_h, Tensor(static_cast<const InlineHolder<Tensor>*>(holder_ptr)->value));
+  else if (inst->owned) hold(v_h, v_h.value_ptr<Tensor>());
 }
 
 // tp_dealloc of Tensor (and, through CPython's subtype_dealloc, of its Python subclasses):
@@ -188,16 +185,16 @@ const Tensor* tensor_from_py(py::handle h) {
 }
 
 py::object to_py(Tensor&& t) {
-  PyTypeObject* type = tensor_type_info()->type;
-  auto self = py::reinterpret_steal<py::object>(type->tp_alloc(type, 0));
+  py::detail::type_info* info = tensor_type_info();
+  auto self = py::reinterpret_steal<py::object>(info->type->tp_alloc(info->type, 0));
   if (!self) throw py::error_already_set();
   // instance::allocate_layout for a simple layout, then the holder.
   auto* inst = reinterpret_cast<py::detail::instance*>(self.ptr());
   inst->simple_layout = true;
   inst->simple_instance_registered = false;
   inst->owned = true;
-  inst->simple_value_holder[0] = (new (&holder_of(inst)) InlineHolder<Tensor>(std::move(t)))->get();
-  inst->simple_holder_constructed = true;
+  py::detail::value_and_holder v_h(inst, info, 0, 0);
+  hold(v_h, std::move(t));
   return self;
 }
 

@@ -1,17 +1,20 @@
 // The batched strided GEMM on the CPU (src/core/kernels/matmul.hpp).
 //
-// float32/float64 go to OpenBLAS (when the build found it: NABLA_HAVE_BLAS). Each operand is
-// handed over in place when its strides form a row-major or column-major matrix (a transposed view is just the other layout) and packed into
-// a contiguous buffer only when they do not; float16/bfloat16 are packed into float32 and run
-// through sgemm too, so they accumulate in float. Integer and bool products run a cache-blocked
-// loop of our own that wraps around on overflow like PyTorch's; without BLAS, every dtype does.
+// float32/float64 go to BLAS (when the build found OpenBLAS: NABLA_HAVE_BLAS): float32 products of
+// matrices to our own sgemm where the kernels are built for AVX2+FMA (Note [Our sgemm]), everything
+// else to OpenBLAS. Each operand is handed over in place when its strides form a row-major or
+// column-major matrix (a transposed view is just the other layout) and packed into a contiguous
+// buffer only when they do not; float16/bfloat16 are packed into float32 and run through sgemm too,
+// so they accumulate in float. Integer and bool products run a cache-blocked loop of our own that
+// wraps around on overflow like PyTorch's; without BLAS, every dtype does.
 //
 // Batches: size-1 batch dims are dropped and adjacent ones merged; a batch whose B is broadcast
 // (an N-D input times a weight matrix) is folded into M, so it is one BLAS call. Remaining
-// batches of small products are spread over the OpenMP threads, inside which OpenBLAS (its OpenMP
-// build) runs single-threaded; large products leave the threading to OpenBLAS. OpenBLAS
-// partitions work statically, so a float result is the same on every run with the same number
-// of threads; like PyTorch's and NumPy's, it can change in the last bits with that number.
+// batches of small products are spread over the OpenMP threads, inside which each product runs
+// single-threaded; large products are threaded inside. Our sgemm's results do not depend on the
+// thread count. OpenBLAS partitions work statically, so its results are the same on every run
+// with the same number of threads; like PyTorch's and NumPy's, they can change in the last bits
+// with that number.
 #if NABLA_HAVE_BLAS
 #include <cblas.h>
 #endif
@@ -24,6 +27,7 @@
 
 #include "core/kernels/gemm_geometry.hpp"
 #include "cpu/parallel.hpp"
+#include "cpu/sgemm.hpp"
 
 namespace nabla::cpu {
 namespace {
@@ -85,6 +89,8 @@ struct BlasMatrix {
   int ld;
   // Element step along a matrix that is a single row or column.
   int vector_inc(bool is_column) const { return (trans == CblasNoTrans) == is_column ? ld : 1; }
+  int64_t row_stride() const { return trans == CblasNoTrans ? ld : 1; }
+  int64_t col_stride() const { return trans == CblasNoTrans ? 1 : ld; }
 };
 
 // Whether each operand is passed in place (storage type == compute type and a BLAS layout) or
@@ -150,6 +156,11 @@ void blas_product(int64_t m, int64_t n, int64_t k, C alpha, const BlasMatrix<C>&
     int cols = int(mat.trans == CblasNoTrans ? (n == 1 ? k : n) : (n == 1 ? m : k));
     Blas<C>::gemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, rows, cols, alpha, mat.data, mat.ld, x.data,
                   x.vector_inc(n == 1), beta, c.data, y_inc);
+    return;
+  }
+  if constexpr (kHaveOwnSgemm && std::is_same_v<C, float>) {
+    own_sgemm(m, n, k, alpha, a.data, a.row_stride(), a.col_stride(), b.data, b.row_stride(), b.col_stride(), beta, c.data,
+              c.ld);
     return;
   }
   Blas<C>::gemm(CblasRowMajor, a.trans, b.trans, int(m), int(n), int(k), alpha, a.data, a.ld, b.data, b.ld, beta, c.data,

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <limits>
 
+#include <omp.h>
+
 #include "core/check.hpp"
 #include "oracle.hpp"
 
@@ -233,6 +235,36 @@ TEST(Matmul, Float32IsDeterministic) {
   for (int run = 0; run < 3; ++run) {
     EXPECT_EQ(std::memcmp(nb::matmul(a, b).data_ptr(), first.data_ptr(), first.nbytes()), 0);
     EXPECT_EQ(std::memcmp(nb::matmul(x, y).data_ptr(), batched.data_ptr(), batched.nbytes()), 0);
+  }
+}
+
+// float32 products large enough for our sgemm's blocking (Note [Our sgemm]): row counts that end in
+// a partial 6-row tile and that span two 288-row blocks, column counts that end in a partial
+// 16-column tile, and depths of 1, one pass with a tail past the last 8, and 2 and 3 passes. Every
+// layout of A and B (row- or column-major), and products threaded by rows and by columns, give the
+// same bits with one thread as with two.
+TEST(Matmul, Float32TilesPassesAndThreadsMatchTorch) {
+  const nb::DimVector shapes[] = {{7, 1, 17},  {13, 9, 33},  {300, 130, 5}, {6, 257, 16},
+                                  {31, 600, 40}, {600, 100, 20}, {50, 100, 300}};
+  const int threads = omp_get_max_threads();
+  uint64_t seed = 40;
+  for (const nb::DimVector& mkn : shapes) {
+    SCOPED_TRACE("m, k, n = " + nb::shape_str(mkn));
+    nb::Tensor a = oracle::random_tensor({mkn[0], mkn[1]}, nb::kFloat32, ++seed, -1, 1);
+    nb::Tensor b = oracle::random_tensor({mkn[1], mkn[2]}, nb::kFloat32, ++seed, -1, 1);
+    nb::Tensor expected = oracle::eval("torch.matmul(a.double(), b.double()).float()", {a, b}).value();
+    for (const nb::Tensor& la : {a, a.t().contiguous().t()})
+      for (const nb::Tensor& lb : {b, b.t().contiguous().t()}) {
+        nb::Tensor parallel = nb::matmul(la, lb);
+        omp_set_num_threads(1);
+        nb::Tensor serial = nb::matmul(la, lb);
+        omp_set_num_threads(std::max(threads, 2));
+        nb::Tensor two = nb::matmul(la, lb);
+        omp_set_num_threads(threads);
+        EXPECT_CLOSE(parallel, expected, oracle::Tolerance{1e-5, 2e-5});
+        EXPECT_EQ(std::memcmp(serial.data_ptr(), parallel.data_ptr(), serial.nbytes()), 0) << "thread count changed it";
+        EXPECT_EQ(std::memcmp(serial.data_ptr(), two.data_ptr(), serial.nbytes()), 0) << "thread count changed it";
+      }
   }
 }
 

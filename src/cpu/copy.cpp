@@ -1,5 +1,8 @@
 // Copy with conversion, fill and where on the CPU.
+#include <bit>
+#include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "core/kernels/copy.hpp"
 #include "nabla/core/convert.hpp"
@@ -43,10 +46,32 @@ void fill(TensorImpl& dst, const Scalar& value) {
   });
 }
 
+// c ? x : y as a bit select: without a branch, which a condition that follows the data (a ReLU's
+// mask in its gradient) would mispredict every other element. The condition is read as the byte
+// it is stored in: loops over bool do not vectorise, loops over uint8_t do.
+template <typename T>
+T select(uint8_t c, T x, T y) {
+  using Bits = std::conditional_t<sizeof(T) == 1, uint8_t,
+                                  std::conditional_t<sizeof(T) == 2, uint16_t, std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>>;
+  static_assert(sizeof(Bits) == sizeof(T));
+  const Bits mask = Bits(Bits(0) - Bits(c));
+  return std::bit_cast<T>(Bits((std::bit_cast<Bits>(x) & mask) | (std::bit_cast<Bits>(y) & Bits(~mask))));
+}
+
 void where(const TensorImpl& cond, const TensorImpl& a, const TensorImpl& b, TensorImpl& out) {
   visit_dtype(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    cpu_kernel<T, bool, T, T>(out, {&cond, &a, &b}, [](bool c, T x, T y) { return c ? x : y; });
+    // A single value on one side (where(mask, grad, 0)) is captured, so the loop has two operands
+    // laid out like the output: the case the element-wise loop runs fastest.
+    if (b.numel() == 1 && a.numel() != 1) {
+      const T y = *static_cast<const T*>(b.data());
+      cpu_kernel<T, uint8_t, T>(out, {&cond, &a}, [y](uint8_t c, T x) { return select(c, x, y); });
+    } else if (a.numel() == 1 && b.numel() != 1) {
+      const T x = *static_cast<const T*>(a.data());
+      cpu_kernel<T, uint8_t, T>(out, {&cond, &b}, [x](uint8_t c, T y) { return select(c, x, y); });
+    } else {
+      cpu_kernel<T, uint8_t, T, T>(out, {&cond, &a, &b}, [](uint8_t c, T x, T y) { return select(c, x, y); });
+    }
   });
 }
 

@@ -108,8 +108,11 @@ template <typename T> inline void store(char* p, T v) { *reinterpret_cast<T*>(p)
 
 template <typename Out, typename... Ins, typename F, size_t... I>
 inline void inner_loop(const std::array<char*, 1 + sizeof...(Ins)>& ptrs,
-                       const std::array<int64_t, 1 + sizeof...(Ins)>& st, int64_t n, const F& f,
+                       const std::array<int64_t, 1 + sizeof...(Ins)>& st, int64_t n, const F& f_shared,
                        std::index_sequence<I...>) {
+  // A local copy of the functor: its captured values could otherwise alias the output, and the
+  // compiler would reload them after every store instead of vectorising the loop.
+  const F f = f_shared;
   bool out_contig = st[0] == int64_t(sizeof(Out));
   bool all_contig = out_contig && ((st[I + 1] == int64_t(sizeof(Ins))) && ...);
   Out* o = reinterpret_cast<Out*>(ptrs[0]);

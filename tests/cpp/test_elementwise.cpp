@@ -182,6 +182,29 @@ TEST(Elementwise, SpecialValuesMatchTorch) {
   }
 }
 
+// where with a single value on one side (a ReLU's gradient is where(mask, grad, 0)) and with three
+// tensors, for every dtype, over a length with a vector loop and a tail, contiguous and strided:
+// the unselected side may hold infinities and NaN, and must never leak into the result.
+TEST(Elementwise, WhereSelectsWithoutLeakingTheOtherSide) {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  uint64_t seed = 70;
+  for (nb::DType d : {nb::kFloat32, nb::kFloat64, nb::kFloat16, nb::kBFloat16, nb::kInt64, nb::kInt8, nb::kUInt8, nb::kBool}) {
+    SCOPED_TRACE(nb::dtype_name(d));
+    nb::Tensor cond = oracle::random_tensor({3, 37}, nb::kBool, ++seed);
+    nb::Tensor x = oracle::random_tensor({3, 37}, d, ++seed), y = oracle::random_tensor({3, 37}, d, ++seed);
+    if (x.is_floating_point()) {
+      x.index_put_({nb::tensor({0, 1, 2}), nb::tensor({5, 20, 36})}, nb::tensor({nan, inf, -inf}).to(d));
+      y.index_put_({nb::tensor({0, 1, 2}), nb::tensor({6, 21, 35})}, nb::tensor({-inf, nan, inf}).to(d));
+    }
+    for (const nb::Tensor& c : {cond, oracle::strided_copy(cond, ++seed)})
+      for (const nb::Tensor& a : {x, oracle::strided_copy(x, ++seed)}) {
+        EXPECT_CLOSE(nb::where(c, a, y), oracle::eval("torch.where(a, b, c)", {c, a, y}).value());
+        EXPECT_CLOSE(nb::where(c, a, nb::Scalar(1)), oracle::eval("torch.where(a, b, 1)", {c, a}).value());
+        EXPECT_CLOSE(nb::where(c, nb::Scalar(1), a), oracle::eval("torch.where(a, 1, b)", {c, a}).value());
+      }
+  }
+}
+
 TEST(Elementwise, ErrorsNameTheOpAndTypes) {
   auto message_of = [](auto&& fn) -> std::string {
     try {

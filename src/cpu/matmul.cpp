@@ -1,12 +1,13 @@
 // The batched strided GEMM on the CPU (src/core/kernels/matmul.hpp).
 //
-// float32/float64 go to BLAS (when the build found OpenBLAS: NABLA_HAVE_BLAS): float32 products of
-// matrices to our own sgemm where the kernels are built for AVX2+FMA (Note [Our sgemm]), everything
-// else to OpenBLAS. Each operand is handed over in place when its strides form a row-major or
-// column-major matrix (a transposed view is just the other layout) and packed into a contiguous
-// buffer only when they do not; float16/bfloat16 are packed into float32 and run through sgemm too,
-// so they accumulate in float. Integer and bool products run a cache-blocked loop of our own that
-// wraps around on overflow like PyTorch's; without BLAS, every dtype does.
+// Floating products take the BLAS path: float32 products of matrices go to our own sgemm where
+// the kernels are built for AVX2+FMA (Note [Our sgemm]), and the rest to OpenBLAS when the build
+// found it (NABLA_HAVE_BLAS): float64, and float32 vector shapes (gemv, dot). Each operand is handed
+// over in place when its strides form a row-major or column-major matrix (a transposed view is just
+// the other layout) and packed into a contiguous buffer only when they do not; float16/bfloat16 are
+// packed into float32 and run through sgemm too, so they accumulate in float. Integer and bool
+// products, and floating ones that neither library takes, run a cache-blocked loop of our own that
+// wraps around on overflow like PyTorch's.
 //
 // Batches: size-1 batch dims are dropped and adjacent ones merged; a batch whose B is broadcast
 // (an N-D input times a weight matrix) is folded into M, so it is one BLAS call. Remaining
@@ -50,14 +51,23 @@ struct BatchOffsets {
   }
 };
 
-// ---- OpenBLAS path ----------------------------------------------------------------------------
+// ---- BLAS path: our sgemm and OpenBLAS ---------------------------------------------------------
+
 #if NABLA_HAVE_BLAS
+constexpr bool kHaveBlas = true;
+#else
+constexpr bool kHaveBlas = false;
+#endif
+
+// Whether the BLAS path can run products computed in C.
+template <typename C>
+constexpr bool kBlasComputes = kHaveBlas || (kHaveOwnSgemm && std::is_same_v<C, float>);
 
 // A product smaller than this many multiply-adds is not worth more than one thread.
 constexpr int64_t kSmallProduct = 64 * 64 * 64;
 
 // Runs body(begin, end) over ranges of the batches: across threads when the products are small or
-// numerous, else serially so that OpenBLAS threads each product.
+// numerous, else serially so that each product is threaded inside.
 template <typename Body>
 void for_batches(const GemmProblem& p, int64_t count, const Body& body) {
   int64_t work = std::max<int64_t>(p.m * p.n * p.k, 1);
@@ -69,6 +79,7 @@ void for_batches(const GemmProblem& p, int64_t count, const Body& body) {
   parallel_for(count, std::max<int64_t>(kGrainSize / work, 1), body);
 }
 
+#if NABLA_HAVE_BLAS
 template <typename C> struct Blas;
 template <> struct Blas<float> {
   static constexpr auto gemm = cblas_sgemm;
@@ -80,17 +91,19 @@ template <> struct Blas<double> {
   static constexpr auto gemv = cblas_dgemv;
   static constexpr auto dot = cblas_ddot;
 };
+CBLAS_TRANSPOSE cblas_transpose(bool transposed) { return transposed ? CblasTrans : CblasNoTrans; }
+#endif
 
 // A matrix as BLAS sees it.
 template <typename C>
 struct BlasMatrix {
   C* data;
-  CBLAS_TRANSPOSE trans;
+  bool transposed;  // column-major
   int ld;
   // Element step along a matrix that is a single row or column.
-  int vector_inc(bool is_column) const { return (trans == CblasNoTrans) == is_column ? ld : 1; }
-  int64_t row_stride() const { return trans == CblasNoTrans ? ld : 1; }
-  int64_t col_stride() const { return trans == CblasNoTrans ? 1 : ld; }
+  int vector_inc(bool is_column) const { return !transposed == is_column ? ld : 1; }
+  int64_t row_stride() const { return transposed ? 1 : ld; }
+  int64_t col_stride() const { return transposed ? ld : 1; }
 };
 
 // Whether each operand is passed in place (storage type == compute type and a BLAS layout) or
@@ -123,20 +136,21 @@ void pack(const T* src, const Strided& x, C* dst) {
 template <typename T, typename C>
 BlasMatrix<C> blas_operand(const T* data, const Strided& x, const Layout& layout, bool packed, C*& scratch) {
   if (!packed) {
-    return {const_cast<C*>(reinterpret_cast<const C*>(data)), layout.transposed ? CblasTrans : CblasNoTrans,
-            int(layout.ld)};
+    return {const_cast<C*>(reinterpret_cast<const C*>(data)), layout.transposed, int(layout.ld)};
   }
   pack(data, x, scratch);
-  BlasMatrix<C> m{scratch, CblasNoTrans, int(std::max<int64_t>(x.cols, 1))};
+  BlasMatrix<C> m{scratch, false, int(std::max<int64_t>(x.cols, 1))};
   scratch += x.rows * x.cols;
   return m;
 }
 
 // One product C = alpha A B + beta C with every operand in BLAS form; C is row-major. Vector
-// shapes go to gemv/dot, which is what PyTorch calls for them too.
+// shapes go to OpenBLAS's gemv/dot, which is what PyTorch calls for them too.
 template <typename C>
 void blas_product(int64_t m, int64_t n, int64_t k, C alpha, const BlasMatrix<C>& a, const BlasMatrix<C>& b, C beta,
                   const BlasMatrix<C>& c) {
+  static_assert(kBlasComputes<C>);
+#if NABLA_HAVE_BLAS
   if (m == 1 && n == 1) {
     C prod = alpha == C(0) ? C(0) : alpha * Blas<C>::dot(int(k), a.data, a.vector_inc(false), b.data, b.vector_inc(true));
     c.data[0] = beta == C(0) ? prod : prod + beta * c.data[0];
@@ -151,20 +165,23 @@ void blas_product(int64_t m, int64_t n, int64_t k, C alpha, const BlasMatrix<C>&
     if (beta == C(0))
       for (int64_t i = 0; i < len; ++i) c.data[i * y_inc] = C(0);
     // For m == 1, y^T = x^T B is y = B^T x: the same call with the transpose flipped.
-    bool transposed = (mat.trans == CblasTrans) != (m == 1);
-    int rows = int(mat.trans == CblasNoTrans ? (n == 1 ? m : k) : (n == 1 ? k : n));
-    int cols = int(mat.trans == CblasNoTrans ? (n == 1 ? k : n) : (n == 1 ? m : k));
-    Blas<C>::gemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, rows, cols, alpha, mat.data, mat.ld, x.data,
+    bool transposed = mat.transposed != (m == 1);
+    int rows = int(!mat.transposed ? (n == 1 ? m : k) : (n == 1 ? k : n));
+    int cols = int(!mat.transposed ? (n == 1 ? k : n) : (n == 1 ? m : k));
+    Blas<C>::gemv(CblasRowMajor, cblas_transpose(transposed), rows, cols, alpha, mat.data, mat.ld, x.data,
                   x.vector_inc(n == 1), beta, c.data, y_inc);
     return;
   }
+#endif
   if constexpr (kHaveOwnSgemm && std::is_same_v<C, float>) {
     own_sgemm(m, n, k, alpha, a.data, a.row_stride(), a.col_stride(), b.data, b.row_stride(), b.col_stride(), beta, c.data,
               c.ld);
-    return;
+  } else {
+#if NABLA_HAVE_BLAS
+    Blas<C>::gemm(CblasRowMajor, cblas_transpose(a.transposed), cblas_transpose(b.transposed), int(m), int(n), int(k),
+                  alpha, a.data, a.ld, b.data, b.ld, beta, c.data, c.ld);
+#endif
   }
-  Blas<C>::gemm(CblasRowMajor, a.trans, b.trans, int(m), int(n), int(k), alpha, a.data, a.ld, b.data, b.ld, beta, c.data,
-                c.ld);
 }
 
 // T is the storage type, C the BLAS compute type (float for the 16-bit floats).
@@ -185,20 +202,18 @@ void blas_gemm(const GemmProblem& p, int64_t count) {
       BlasMatrix<C> b = blas_operand(b0 + off[1], plan.b, plan.lb, plan.pack_b, free);
       T* c_data = c0 + off[2];
       if (!plan.stage_c) {
-        blas_product<C>(p.m, p.n, p.k, alpha, a, b, beta, {reinterpret_cast<C*>(c_data), CblasNoTrans, int(plan.lc.ld)});
+        blas_product<C>(p.m, p.n, p.k, alpha, a, b, beta, {reinterpret_cast<C*>(c_data), false, int(plan.lc.ld)});
         continue;
       }
       if (beta != C(0)) pack(c_data, plan.c, free);
-      blas_product<C>(p.m, p.n, p.k, alpha, a, b, beta, {free, CblasNoTrans, int(std::max<int64_t>(p.n, 1))});
+      blas_product<C>(p.m, p.n, p.k, alpha, a, b, beta, {free, false, int(std::max<int64_t>(p.n, 1))});
       for (int64_t r = 0; r < p.m; ++r)
         for (int64_t j = 0; j < p.n; ++j) c_data[r * plan.c.row_stride + j * plan.c.col_stride] = T(free[r * p.n + j]);
     }
   });
 }
 
-#endif
-
-// ---- Generic path: integers and bool, every dtype without BLAS or when BLAS cannot take the sizes
+// ---- Generic path: integers and bool, and floating products the BLAS path cannot take
 
 // Integers accumulate in an unsigned type at least 32 bits wide: wrapping there and truncating at
 // the end gives the same bits as PyTorch's wrap-around in the element type, without signed
@@ -280,14 +295,14 @@ void generic_gemm(const GemmProblem& p, int64_t count) {
 void run(const GemmProblem& p, int64_t count) {
   visit_dtype(p.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-#if NABLA_HAVE_BLAS
     const bool blas_sizes_fit = p.m <= INT_MAX && p.n <= INT_MAX && p.k > 0 && p.k <= INT_MAX;
     if constexpr (std::is_floating_point_v<T>) {
-      if (blas_sizes_fit) return blas_gemm<T, T>(p, count);
+      if constexpr (kBlasComputes<T>)
+        if (blas_sizes_fit) return blas_gemm<T, T>(p, count);
     } else if constexpr (std::is_same_v<opmath_t<T>, float> && !std::is_same_v<T, float>) {
-      if (blas_sizes_fit) return blas_gemm<T, float>(p, count);
+      if constexpr (kBlasComputes<float>)
+        if (blas_sizes_fit) return blas_gemm<T, float>(p, count);
     }
-#endif
     generic_gemm<T>(p, count);
   });
 }

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -19,8 +20,10 @@ namespace {
 constexpr int kMr = 6, kNr = 16;
 // Depth of one pass: a 16-column B sliver (16 KiB) stays in L1 while the A slivers stream by.
 constexpr int64_t kKc = 256;
-// Rows of A packed at once: 288 x 256 floats (288 KiB) stay in a 512 KiB L2.
+// Rows of A packed at once: 288 rows, 256 deep (288 KiB), stay in a 512 KiB L2...
 constexpr int64_t kMc = 288;
+// ... and a block keeps every pass, up to this many floats (4 MiB): deeper products take fewer rows.
+constexpr int64_t kABlockFloats = int64_t(1) << 20;
 // Below this many multiply-adds, waking a second thread costs more than it saves.
 constexpr int64_t kParallelMacs = int64_t(1) << 20;
 
@@ -151,33 +154,81 @@ void pack(int64_t rows, int64_t depth, const Operand& x, float* dst) {
   }
 }
 
-// Scratch of at least n floats, 64-byte aligned, kept per thread between calls.
-float* scratch(std::vector<float>& buffer, int64_t n) {
+// Scratch of at least n floats, 64-byte aligned, kept per thread between calls; `which` tells a
+// thread's buffers apart.
+enum class Buffer { kA, kB };
+float* scratch(Buffer which, int64_t n) {
+  thread_local std::vector<float> buffers[2];
+  std::vector<float>& buffer = buffers[int(which)];
   if (buffer.size() < size_t(n + 16)) buffer.resize(size_t(n + 16));
   return reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(buffer.data()) + 63) & ~uintptr_t(63));
 }
 
-void serial_sgemm(int64_t m, int64_t n, int64_t k, float alpha, const Operand& a, const Operand& b, float beta,
-                  float* c, int64_t ldc) {
-  thread_local std::vector<float> a_buffer, b_buffer;
-  // Passes of equal depth: a last pass of a few steps would reload C for little work.
-  const int64_t passes = (k + kKc - 1) / kKc, kc_max = (k + passes - 1) / passes;
-  const int64_t mc_max = std::min(kMc, round_up(m, kMr));
-  float* a_packed = scratch(a_buffer, mc_max * kc_max);
-  float* b_packed = scratch(b_buffer, kc_max * round_up(n, kNr));
-  for (int64_t l0 = 0; l0 < k; l0 += kc_max) {
-    const int64_t kc = std::min(kc_max, k - l0);
-    const float pass_beta = l0 == 0 ? beta : 1.f;
-    pack<kNr>(n, kc, {b.at(l0, 0), b.col_stride, b.row_stride}, b_packed);
-    for (int64_t i0 = 0; i0 < m; i0 += mc_max) {
-      const int64_t mc = std::min(mc_max, m - i0);
-      pack<kMr>(mc, kc, {a.at(i0, l0), a.row_stride, a.col_stride}, a_packed);
-      for (int64_t j = 0; j < n; j += kNr)
+// One product's sizes and blocking.
+struct Product {
+  int64_t m, n, k;
+  float alpha, beta;
+  Operand a, b;
+  float* c;
+  int64_t ldc;
+  int64_t kc_max;  // depth of a pass: passes of equal depth, as a last pass of a few steps
+                   // would reload C for little work
+  int64_t mc_max;  // rows of A packed at once, for every pass
+
+  Product(int64_t m_, int64_t n_, int64_t k_, float alpha_, Operand a_, Operand b_, float beta_, float* c_, int64_t ldc_)
+      : m(m_), n(n_), k(k_), alpha(alpha_), beta(beta_), a(a_), b(b_), c(c_), ldc(ldc_) {
+    const int64_t passes = (k + kKc - 1) / kKc;
+    kc_max = (k + passes - 1) / passes;
+    mc_max = std::clamp(kABlockFloats / k / kMr * kMr, int64_t(kMr), kMc);
+    mc_max = std::min(mc_max, round_up(m, kMr));
+  }
+  int64_t blocks() const { return (m + mc_max - 1) / mc_max; }
+  int64_t a_block_floats() const { return mc_max * k; }
+  // A block holds every pass: pass p's slivers start at p * mc_max * kc_max.
+  int64_t pass_offset(int64_t l0) const { return l0 / kc_max * mc_max * kc_max; }
+};
+
+// Computes a product as thread t of nt. The threads pack each block of A's rows together into
+// a_block (shared), then claim its 16-column slivers of C one at a time until none are left, so a
+// thread that runs slower (the machine's other work) takes fewer. An element of C is computed by
+// one thread, over the passes in order: the result does not depend on nt.
+void team_sgemm(const Product& p, int t, int nt, float* a_block, std::atomic<int64_t>* claims) {
+  float* b_packed = scratch(Buffer::kB, p.kc_max * kNr);
+  const int64_t column_slivers = (p.n + kNr - 1) / kNr;
+  for (int64_t i0 = 0, block = 0; i0 < p.m; i0 += p.mc_max, ++block) {
+    const int64_t mc = std::min(p.mc_max, p.m - i0), row_slivers = (mc + kMr - 1) / kMr;
+    const int64_t first = t * row_slivers / nt, last = (t + 1) * row_slivers / nt;
+    for (int64_t l0 = 0; l0 < p.k && first < last; l0 += p.kc_max) {
+      const int64_t kc = std::min(p.kc_max, p.k - l0);
+      pack<kMr>(std::min(mc, last * kMr) - first * kMr, kc, {p.a.at(i0 + first * kMr, l0), p.a.row_stride, p.a.col_stride},
+                a_block + p.pass_offset(l0) + first * kMr * kc);
+    }
+    if (nt > 1) {
+#pragma omp barrier
+    }
+    for (int64_t s; (s = claims[block].fetch_add(1, std::memory_order_relaxed)) < column_slivers;) {
+      const int64_t j = s * kNr;
+      const int cols = int(std::min<int64_t>(kNr, p.n - j));
+      for (int64_t l0 = 0; l0 < p.k; l0 += p.kc_max) {
+        const int64_t kc = std::min(p.kc_max, p.k - l0);
+        pack<kNr>(cols, kc, {p.b.at(l0, j), p.b.col_stride, p.b.row_stride}, b_packed);
+        const float* a_pass = a_block + p.pass_offset(l0);
         for (int64_t i = 0; i < mc; i += kMr)
-          kernel(kc, a_packed + i * kc, b_packed + j * kc, c + (i0 + i) * ldc + j, ldc, alpha, pass_beta,
-                 int(std::min<int64_t>(kMr, mc - i)), int(std::min<int64_t>(kNr, n - j)));
+          kernel(kc, a_pass + i * kc, b_packed, p.c + (i0 + i) * p.ldc + j, p.ldc, p.alpha, l0 == 0 ? p.beta : 1.f,
+                 int(std::min<int64_t>(kMr, mc - i)), cols);
+      }
+    }
+    if (nt > 1) {
+#pragma omp barrier
     }
   }
+}
+
+// The product on the calling thread alone.
+void serial_sgemm(const Product& p) {
+  std::vector<std::atomic<int64_t>> claims(size_t(p.blocks()));
+  for (auto& claim : claims) claim.store(0, std::memory_order_relaxed);
+  team_sgemm(p, 0, 1, scratch(Buffer::kA, p.a_block_floats()), claims.data());
 }
 
 }  // namespace
@@ -191,24 +242,26 @@ void own_sgemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int
     return;
   }
   const Operand A{a, a_row_stride, a_col_stride}, B{b, b_row_stride, b_col_stride};
+  const Product whole(m, n, k, alpha, A, B, beta, c, ldc);
   const int64_t threads = m * n * k < kParallelMacs || omp_in_parallel() ? 1 : omp_get_max_threads();
-  if (threads <= 1) return serial_sgemm(m, n, k, alpha, A, B, beta, c, ldc);
-  // Each thread takes a band of whole slivers: of columns when there are enough of them (every
-  // thread then packs all of A, which is the smaller operand for wide products), else of rows.
-  const bool by_columns = n >= 2 * threads * kNr;
-  const int64_t length = by_columns ? n : m, unit = by_columns ? kNr : kMr;
+  if (threads <= 1) return serial_sgemm(whole);
+  if (n >= 2 * threads * kNr) {
+    // Enough columns to share: the threads share A's blocks and claim columns.
+    float* a_block = scratch(Buffer::kA, whole.a_block_floats());
+    std::vector<std::atomic<int64_t>> claims(size_t(whole.blocks()));
+    for (auto& claim : claims) claim.store(0, std::memory_order_relaxed);
+#pragma omp parallel num_threads(int(threads))
+    team_sgemm(whole, omp_get_thread_num(), omp_get_num_threads(), a_block, claims.data());
+    return;
+  }
+  // A narrow product: each thread computes a band of rows on its own.
 #pragma omp parallel num_threads(int(threads))
   {
-    const int64_t units = (length + unit - 1) / unit, t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t first = t * units / nt, last = (t + 1) * units / nt;
-    const int64_t begin = std::min(length, first * unit), end = std::min(length, last * unit);
-    if (begin < end) {
-      if (by_columns)
-        serial_sgemm(m, end - begin, k, alpha, A, {B.at(0, begin), b_row_stride, b_col_stride}, beta, c + begin, ldc);
-      else
-        serial_sgemm(end - begin, n, k, alpha, {A.at(begin, 0), a_row_stride, a_col_stride}, B, beta,
-                     c + begin * ldc, ldc);
-    }
+    const int64_t slivers = (m + kMr - 1) / kMr, t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t begin = std::min(m, t * slivers / nt * kMr), end = std::min(m, (t + 1) * slivers / nt * kMr);
+    if (begin < end)
+      serial_sgemm(Product(end - begin, n, k, alpha, {A.at(begin, 0), a_row_stride, a_col_stride}, B, beta,
+                           c + begin * ldc, ldc));
   }
 }
 

@@ -189,12 +189,15 @@ struct Product {
 };
 
 // Computes a product as thread t of nt. The threads pack each block of A's rows together into
-// a_block (shared), then claim its 16-column slivers of C one at a time until none are left, so a
-// thread that runs slower (the machine's other work) takes fewer. An element of C is computed by
-// one thread, over the passes in order: the result does not depend on nt.
+// a_block (shared), then compute its 16-column slivers of C, claimed one at a time: each thread
+// first from its own band of them (where the optimizer's split of the same weights left them in
+// its cache), then from the others' bands, so a thread that runs slower (the machine's other work)
+// computes fewer. claims holds a counter per band and block. An element of C is computed by one
+// thread, over the passes in order: the result does not depend on nt.
 void team_sgemm(const Product& p, int t, int nt, float* a_block, std::atomic<int64_t>* claims) {
   float* b_packed = scratch(Buffer::kB, p.kc_max * kNr);
   const int64_t column_slivers = (p.n + kNr - 1) / kNr;
+  auto band_start = [&](int64_t band) { return band * column_slivers / nt; };
   for (int64_t i0 = 0, block = 0; i0 < p.m; i0 += p.mc_max, ++block) {
     const int64_t mc = std::min(p.mc_max, p.m - i0), row_slivers = (mc + kMr - 1) / kMr;
     const int64_t first = t * row_slivers / nt, last = (t + 1) * row_slivers / nt;
@@ -206,8 +209,9 @@ void team_sgemm(const Product& p, int t, int nt, float* a_block, std::atomic<int
     if (nt > 1) {
 #pragma omp barrier
     }
-    for (int64_t s; (s = claims[block].fetch_add(1, std::memory_order_relaxed)) < column_slivers;) {
-      const int64_t j = s * kNr;
+    // Every pass over one 16-column sliver of C.
+    auto compute_sliver = [&](int64_t sliver) {
+      const int64_t j = sliver * kNr;
       const int cols = int(std::min<int64_t>(kNr, p.n - j));
       for (int64_t l0 = 0; l0 < p.k; l0 += p.kc_max) {
         const int64_t kc = std::min(p.kc_max, p.k - l0);
@@ -217,6 +221,11 @@ void team_sgemm(const Product& p, int t, int nt, float* a_block, std::atomic<int
           kernel(kc, a_pass + i * kc, b_packed, p.c + (i0 + i) * p.ldc + j, p.ldc, p.alpha, l0 == 0 ? p.beta : 1.f,
                  int(std::min<int64_t>(kMr, mc - i)), cols);
       }
+    };
+    for (int64_t u = 0; u < nt; ++u) {
+      const int64_t band = (t + u) % nt, first_sliver = band_start(band), band_size = band_start(band + 1) - first_sliver;
+      for (int64_t s; (s = claims[block * nt + band].fetch_add(1, std::memory_order_relaxed)) < band_size;)
+        compute_sliver(first_sliver + s);
     }
     if (nt > 1) {
 #pragma omp barrier
@@ -248,7 +257,7 @@ void own_sgemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int
   if (n >= 2 * threads * kNr) {
     // Enough columns to share: the threads share A's blocks and claim columns.
     float* a_block = scratch(Buffer::kA, whole.a_block_floats());
-    std::vector<std::atomic<int64_t>> claims(size_t(whole.blocks()));
+    std::vector<std::atomic<int64_t>> claims(size_t(whole.blocks() * threads));
     for (auto& claim : claims) claim.store(0, std::memory_order_relaxed);
 #pragma omp parallel num_threads(int(threads))
     team_sgemm(whole, omp_get_thread_num(), omp_get_num_threads(), a_block, claims.data());

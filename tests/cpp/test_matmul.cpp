@@ -17,7 +17,7 @@ struct ShapePair {
 };
 
 // Every matmul case: 1-D/2-D/N-D on either side, broadcast batch dims, size-0 dims, a batch that
-// folds into one product, and products big enough for OpenBLAS to thread.
+// folds into one product, and products big enough to be threaded.
 const std::vector<ShapePair>& matmul_shapes() {
   static const std::vector<ShapePair> shapes = {
       {{5}, {5}},          {{2, 3}, {3}},          {{3}, {3, 4}},          {{2, 3}, {3, 4}},

@@ -239,13 +239,13 @@ TEST(Matmul, Float32IsDeterministic) {
 }
 
 // float32 products large enough for our sgemm's blocking (Note [Our sgemm]): row counts that end in
-// a partial 6-row tile and that span two 288-row blocks, column counts that end in a partial
-// 16-column tile, and depths of 1, one pass with a tail past the last 8, and 2 and 3 passes. Every
-// layout of A and B (row- or column-major), and products threaded by rows and by columns, give the
-// same bits with one thread as with two.
+// a partial 6-row tile and that span two 1152-row blocks (on one thread, and on two sharing A),
+// column counts that end in a partial 16-column tile, and depths of 1, one pass with a tail past
+// the last 8, and 2 and 3 passes. Every layout of A and B (row- or column-major), and products
+// threaded by rows and by columns, give the same bits with one thread as with two.
 TEST(Matmul, Float32TilesPassesAndThreadsMatchTorch) {
-  const nb::DimVector shapes[] = {{7, 1, 17},  {13, 9, 33},  {300, 130, 5}, {6, 257, 16},
-                                  {31, 600, 40}, {600, 100, 20}, {50, 100, 300}};
+  const nb::DimVector shapes[] = {{7, 1, 17},     {13, 9, 33},     {300, 130, 5},   {6, 257, 16},  {31, 600, 40},
+                                  {600, 100, 20}, {50, 100, 300}, {1300, 3, 17},   {1200, 20, 70}};
   const int threads = omp_get_max_threads();
   uint64_t seed = 40;
   for (const nb::DimVector& mkn : shapes) {

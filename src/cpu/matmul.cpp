@@ -82,7 +82,7 @@ void for_batches(const GemmProblem& p, int64_t count, const Body& body) {
 #if NABLA_HAVE_BLAS
 template <typename C> struct Blas;
 template <> struct Blas<float> {
-  static constexpr auto gemm = cblas_sgemm;
+  [[maybe_unused]] static constexpr auto gemm = cblas_sgemm;  // only where our sgemm is not built
   static constexpr auto gemv = cblas_sgemv;
   static constexpr auto dot = cblas_sdot;
 };

@@ -3,19 +3,13 @@
 #include <cstdint>
 #include <new>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define NABLA_POOL_BLOCKS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NABLA_POOL_BLOCKS 0
-#endif
-#endif
-#ifndef NABLA_POOL_BLOCKS
-#define NABLA_POOL_BLOCKS 1  // off under AddressSanitizer, so that it still sees every use after free
-#endif
+#include "core/sanitizers.hpp"
 
 namespace nabla {
 namespace {
+
+// Off under AddressSanitizer, so that it still sees every use after free.
+constexpr bool kPoolBlocks = !kAddressSanitizer;
 
 constexpr size_t kGranule = 32;
 constexpr size_t kClasses = kMaxPooledBlock / kGranule;
@@ -57,7 +51,7 @@ thread_local Reaper reaper;
 }  // namespace
 
 void* small_block_alloc(size_t nbytes) {
-  if (!NABLA_POOL_BLOCKS || nbytes == 0 || nbytes > kMaxPooledBlock) return ::operator new(nbytes);
+  if (!kPoolBlocks || nbytes == 0 || nbytes > kMaxPooledBlock) return ::operator new(nbytes);
   const size_t c = class_of(nbytes);
   ThreadBlocks& l = lists;
   if (FreeBlock* b = l.head[c]) {
@@ -69,7 +63,7 @@ void* small_block_alloc(size_t nbytes) {
 }
 
 void small_block_free(void* block, size_t nbytes) noexcept {
-  if (!NABLA_POOL_BLOCKS || nbytes == 0 || nbytes > kMaxPooledBlock) return ::operator delete(block);
+  if (!kPoolBlocks || nbytes == 0 || nbytes > kMaxPooledBlock) return ::operator delete(block);
   const size_t c = class_of(nbytes);
   ThreadBlocks& l = lists;
   if (l.count[c] < kKeptPerClass && !l.reaped) {

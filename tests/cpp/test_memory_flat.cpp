@@ -18,28 +18,12 @@
 
 #include <gtest/gtest.h>
 
+#include "core/sanitizers.hpp"
 #include "nabla/nabla.hpp"
 
 namespace nb = nabla;
 
 namespace {
-
-// Under AddressSanitizer, freed blocks wait in its quarantine (256 MB) before they are reused, and
-// nabla's small-block pools are off: resident memory then grows by every byte a step frees until
-// the quarantine is full, however flat nabla's own use is. The malloc and allocator meters, and
-// LeakSanitizer, still judge that build.
-#if defined(__SANITIZE_ADDRESS__)
-#define NABLA_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NABLA_TEST_ASAN 1
-#endif
-#endif
-#ifdef NABLA_TEST_ASAN
-constexpr bool kAddressSanitizer = true;
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
 
 size_t resident_bytes() {
   long pages_total = 0, pages_resident = 0;
@@ -110,7 +94,11 @@ TEST(Memory, TrainingTheFashionMnistMlpKeepsMemoryFlat) {
   RecordProperty("malloc_growth_bytes", std::to_string(growth(at_end.malloc_in_use, after_warmup.malloc_in_use)));
   EXPECT_LT(growth(at_end.malloc_in_use, after_warmup.malloc_in_use), size_t(64) << 10)
       << "malloc in use: " << after_warmup.malloc_in_use << " -> " << at_end.malloc_in_use << " bytes";
-  if (!kAddressSanitizer)
+  // Under AddressSanitizer, freed blocks wait in its quarantine (256 MB) before they are reused, and
+  // nabla's small-block pools are off: resident memory then grows by every byte a step frees until
+  // the quarantine is full, however flat nabla's own use is. The malloc and allocator meters, and
+  // LeakSanitizer, still judge that build.
+  if (!nb::kAddressSanitizer)
     EXPECT_LT(growth(at_end.resident, after_warmup.resident), size_t(2) << 20)
         << "resident: " << after_warmup.resident << " -> " << at_end.resident << " bytes";
 }

@@ -610,10 +610,11 @@ FIXED = {
     "one_hot of a number": _call("nabla.nn.functional.one_hot", 3),
     # A float bound was truncated by int(), and inf raised OverflowError (torch: TypeError for any float).
     "randint with an infinite high": _call("nabla.randint", 2147483648, INF, []),
-    # A message that quotes a value starting with a NUL byte reached Python empty (C strings end there).
     # Every worker thread was started, beyond the number of batches: 2**31 of them went to std::bad_alloc.
     "DataLoader with 2**31 workers": _call("io.first_batch", [_t([1], "int64")], num_workers=2**31),
+    # TensorDataset took a string and failed later with AttributeError (torch: TypeError).
     "TensorDataset of a string": _call("io.first_batch", "x"),
+    # A message that quotes a value starting with a NUL byte reached Python empty (C strings end there).
     "mse_loss with a NUL-led reduction": _call("nabla.nn.functional.mse_loss", _t([]), _t([]), {"bytes": "00ff"}),
     # The same in tensor(): a list of 1-D tensors, whose rows were freed before they were read.
     "tensor() of a list of 1-D tensors": _call("nabla.tensor", [_t([3]), _t([3])]),

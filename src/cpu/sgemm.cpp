@@ -36,7 +36,7 @@ struct Operand {
   const float* at(int64_t row, int64_t col) const { return data + row * row_stride + col * col_stride; }
 };
 
-int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+int64_t ceil_div(int64_t x, int64_t by) { return (x + by - 1) / by; }
 
 // acc = A sliver (a[l * kMr + i]) times B sliver (b[l * kNr + j]) over depth l < kc, then the
 // first `rows` x `cols` of C become alpha acc + beta C.
@@ -180,12 +180,11 @@ struct Product {
 
   Product(int64_t m_, int64_t n_, int64_t k_, float alpha_, Operand a_, Operand b_, float beta_, float* c_, int64_t ldc_)
       : m(m_), n(n_), k(k_), alpha(alpha_), beta(beta_), a(a_), b(b_), c(c_), ldc(ldc_) {
-    const int64_t passes = (k + kKc - 1) / kKc;
-    kc_max = (k + passes - 1) / passes;
+    kc_max = ceil_div(k, ceil_div(k, kKc));
     mc_max = std::clamp(kABlockFloats / k / kMr * kMr, int64_t(kMr), kMc);
-    mc_max = std::min(mc_max, round_up(m, kMr));
+    mc_max = std::min(mc_max, ceil_div(m, kMr) * kMr);
   }
-  int64_t blocks() const { return (m + mc_max - 1) / mc_max; }
+  int64_t blocks() const { return ceil_div(m, mc_max); }
   int64_t a_block_floats() const { return mc_max * k; }
   // A block holds every pass: pass p's slivers start at p * mc_max * kc_max.
   int64_t pass_offset(int64_t l0) const { return l0 / kc_max * mc_max * kc_max; }
@@ -199,10 +198,10 @@ struct Product {
 // thread, over the passes in order: the result does not depend on nt.
 void team_sgemm(const Product& p, int t, int nt, float* a_block, std::atomic<int64_t>* claims) {
   float* b_packed = scratch(Buffer::kB, p.kc_max * kNr);
-  const int64_t column_slivers = (p.n + kNr - 1) / kNr;
+  const int64_t column_slivers = ceil_div(p.n, kNr);
   auto band_start = [&](int64_t band) { return band * column_slivers / nt; };
   for (int64_t i0 = 0, block = 0; i0 < p.m; i0 += p.mc_max, ++block) {
-    const int64_t mc = std::min(p.mc_max, p.m - i0), row_slivers = (mc + kMr - 1) / kMr;
+    const int64_t mc = std::min(p.mc_max, p.m - i0), row_slivers = ceil_div(mc, kMr);
     const int64_t first = t * row_slivers / nt, last = (t + 1) * row_slivers / nt;
     for (int64_t l0 = 0; l0 < p.k && first < last; l0 += p.kc_max) {
       const int64_t kc = std::min(p.kc_max, p.k - l0);
@@ -238,8 +237,7 @@ void team_sgemm(const Product& p, int t, int nt, float* a_block, std::atomic<int
 
 // The product on the calling thread alone.
 void serial_sgemm(const Product& p) {
-  std::vector<std::atomic<int64_t>> claims(size_t(p.blocks()));
-  for (auto& claim : claims) claim.store(0, std::memory_order_relaxed);
+  std::vector<std::atomic<int64_t>> claims(size_t(p.blocks()));  // value-initialised: 0
   team_sgemm(p, 0, 1, scratch(Buffer::kA, p.a_block_floats()), claims.data());
 }
 
@@ -260,8 +258,7 @@ void own_sgemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int
   if (n >= 2 * threads * kNr) {
     // Enough columns to share: the threads share A's blocks and claim columns.
     float* a_block = scratch(Buffer::kA, whole.a_block_floats());
-    std::vector<std::atomic<int64_t>> claims(size_t(whole.blocks() * threads));
-    for (auto& claim : claims) claim.store(0, std::memory_order_relaxed);
+    std::vector<std::atomic<int64_t>> claims(size_t(whole.blocks() * threads));  // value-initialised: 0
 #pragma omp parallel num_threads(int(threads))
     team_sgemm(whole, omp_get_thread_num(), omp_get_num_threads(), a_block, claims.data());
     return;
@@ -269,7 +266,7 @@ void own_sgemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int
   // A narrow product: each thread computes a band of rows on its own.
 #pragma omp parallel num_threads(int(threads))
   {
-    const int64_t slivers = (m + kMr - 1) / kMr, t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t slivers = ceil_div(m, kMr), t = omp_get_thread_num(), nt = omp_get_num_threads();
     const int64_t begin = std::min(m, t * slivers / nt * kMr), end = std::min(m, (t + 1) * slivers / nt * kMr);
     if (begin < end)
       serial_sgemm(Product(end - begin, n, k, alpha, {A.at(begin, 0), a_row_stride, a_col_stride}, B, beta,
